@@ -1,0 +1,43 @@
+/** `hearth start`: run until SIGINT/SIGTERM, then stop every camera worker and child process. */
+import { loadConfig } from '../config/load.ts';
+import { createLogger } from '../log.ts';
+import { startHearth } from '../hearth.ts';
+import { parseFlags } from './parse.ts';
+
+export async function startCommand(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, {
+    config: { type: 'string' },
+    data: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'no-discovery': { type: 'boolean' },
+    demo: { type: 'boolean' },
+  });
+  const log = createLogger();
+  const demo = values.demo === true;
+  const config = loadConfig({
+    file: values.config,
+    dataDir: values.data ?? (demo && !process.env.HEARTH_DATA ? './data-demo' : undefined),
+    port: values.port,
+    host: values.host,
+  });
+  if (values['no-discovery'] === true || process.env.HEARTH_DISCOVERY === 'off') {
+    config.discovery = { ...config.discovery, enabled: false };
+  }
+
+  const stopDemo = demo ? await (await import('./demo.ts')).addDemoCameras(config, log) : null;
+  const hearth = await startHearth(config, log);
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      log.info('stopping', { event: 'hearth.stopping', signal });
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  await hearth.stop();
+  await stopDemo?.();
+  log.info('stopped', { event: 'hearth.stopped' });
+  return 0;
+}

@@ -1,0 +1,180 @@
+/**
+ * Turns a parsed YAML document into a HearthConfig, rejecting unknown keys and
+ * wrong types with the key path. Pure: no files, no environment.
+ */
+import {
+  cameraIdPattern,
+  defaultConfig,
+  type CameraConfig,
+  type HearthConfig,
+  type MqttConfig,
+} from './schema.ts';
+import {
+  ConfigError,
+  asMapping,
+  join,
+  optionalBoolean,
+  optionalInteger,
+  optionalString,
+  optionalStringList,
+  rejectUnknownKeys,
+  requiredString,
+  urlWithScheme,
+  describe,
+  type Plain,
+} from './validate.ts';
+
+const topLevelKeys = ['http', 'discovery', 'retention', 'recording', 'mqtt', 'cameras'] as const;
+
+export function parseConfigDocument(document: unknown): Omit<HearthConfig, 'dataDir' | 'sourceFile'> {
+  const config = defaultConfig();
+  if (document === null || document === undefined) return config;
+  const root = asMapping(document, '');
+  rejectUnknownKeys(root, topLevelKeys, '');
+
+  if (root.http != null) {
+    const http = asMapping(root.http, 'http');
+    rejectUnknownKeys(http, ['port', 'host', 'allowNonLan'], 'http');
+    config.http = {
+      port: optionalInteger(http, 'port', 'http', { min: 1, max: 65535 }, config.http.port),
+      host: optionalString(http, 'host', 'http') ?? config.http.host,
+      allowNonLan: optionalBoolean(http, 'allowNonLan', 'http', config.http.allowNonLan),
+    };
+  }
+
+  if (root.discovery != null) {
+    const discovery = asMapping(root.discovery, 'discovery');
+    rejectUnknownKeys(discovery, ['enabled', 'interfaces', 'intervalMinutes'], 'discovery');
+    config.discovery = {
+      enabled: optionalBoolean(discovery, 'enabled', 'discovery', true),
+      interfaces: optionalStringList(discovery, 'interfaces', 'discovery'),
+      intervalMinutes: optionalInteger(discovery, 'intervalMinutes', 'discovery', { min: 1, max: 1440 }, 10),
+    };
+  }
+
+  if (root.retention != null) {
+    const retention = asMapping(root.retention, 'retention');
+    rejectUnknownKeys(retention, ['days', 'maxDiskPercent', 'eventDays'], 'retention');
+    const days = optionalInteger(retention, 'days', 'retention', { min: 1, max: 3650 }, config.retention.days);
+    config.retention = {
+      days,
+      maxDiskPercent: optionalInteger(retention, 'maxDiskPercent', 'retention', { min: 1, max: 99 }, 90),
+      eventDays: optionalInteger(retention, 'eventDays', 'retention', { min: 1, max: 3650 }, Math.max(days, 30)),
+    };
+  }
+
+  if (root.recording != null) {
+    const recording = asMapping(root.recording, 'recording');
+    rejectUnknownKeys(recording, ['segmentSeconds'], 'recording');
+    config.recording = {
+      segmentSeconds: optionalInteger(recording, 'segmentSeconds', 'recording', { min: 2, max: 600 }, 10),
+    };
+  }
+
+  if (root.mqtt != null) config.mqtt = parseMqtt(asMapping(root.mqtt, 'mqtt'));
+
+  if (root.cameras != null) {
+    if (!Array.isArray(root.cameras)) {
+      throw new ConfigError('cameras', `expected a list of cameras (each starting with "- id: ..."), got ${describe(root.cameras)}`);
+    }
+    const seen = new Set<string>();
+    config.cameras = root.cameras.map((item, index) => {
+      const camera = parseCamera(item, join('cameras', index));
+      if (seen.has(camera.id)) {
+        throw new ConfigError(join(join('cameras', index), 'id'), `"${camera.id}" is used by another camera; each id must be unique`);
+      }
+      seen.add(camera.id);
+      return camera;
+    });
+  }
+  return config;
+}
+
+function parseMqtt(mqtt: Plain): MqttConfig {
+  rejectUnknownKeys(mqtt, ['url', 'username', 'password', 'topicPrefix', 'homeAssistant'], 'mqtt');
+  const topicPrefix = optionalString(mqtt, 'topicPrefix', 'mqtt') ?? 'hearth';
+  if (/[#+\s]/.test(topicPrefix)) {
+    throw new ConfigError('mqtt.topicPrefix', 'must not contain spaces or the MQTT wildcards + and #');
+  }
+  return {
+    url: urlWithScheme(requiredString(mqtt, 'url', 'mqtt'), 'mqtt.url', ['mqtt:', 'mqtts:']),
+    username: optionalString(mqtt, 'username', 'mqtt'),
+    password: optionalString(mqtt, 'password', 'mqtt'),
+    topicPrefix,
+    homeAssistant: optionalBoolean(mqtt, 'homeAssistant', 'mqtt', true),
+  };
+}
+
+const cameraKeys = ['id', 'name', 'enabled', 'onvif', 'streams', 'motion', 'retention'] as const;
+
+function parseCamera(value: unknown, keyPath: string): CameraConfig {
+  const camera = asMapping(value, keyPath);
+  rejectUnknownKeys(camera, cameraKeys, keyPath);
+  const rawId = camera.id;
+  if (typeof rawId !== 'string' || !cameraIdPattern.test(rawId)) {
+    const example = typeof rawId === 'string' ? rawId.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') : '';
+    throw new ConfigError(
+      join(keyPath, 'id'),
+      `${rawId === undefined ? 'is required' : `${describe(rawId)} is not a valid camera id`}; ` +
+        `use 1-64 lowercase letters, digits and '-', starting with a letter or digit${example ? ` (for example "${example}")` : ' (for example "porch")'}`,
+    );
+  }
+  const id = rawId;
+
+  let onvif: CameraConfig['onvif'] = null;
+  if (camera.onvif != null) {
+    const path = join(keyPath, 'onvif');
+    const o = asMapping(camera.onvif, path);
+    rejectUnknownKeys(o, ['url', 'username', 'password'], path);
+    onvif = {
+      url: urlWithScheme(requiredString(o, 'url', path), join(path, 'url'), ['http:', 'https:']),
+      username: requiredString(o, 'username', path),
+      password: requiredString(o, 'password', path),
+    };
+  }
+
+  let streams: CameraConfig['streams'] = null;
+  if (camera.streams != null) {
+    const path = join(keyPath, 'streams');
+    const s = asMapping(camera.streams, path);
+    rejectUnknownKeys(s, ['main', 'sub'], path);
+    const main = requiredString(s, 'main', path);
+    const sub = optionalString(s, 'sub', path);
+    streams = {
+      main: urlWithScheme(main, join(path, 'main'), ['rtsp:', 'rtsps:']),
+      sub: sub === null ? null : urlWithScheme(sub, join(path, 'sub'), ['rtsp:', 'rtsps:']),
+    };
+  }
+  if (onvif === null && streams === null) {
+    throw new ConfigError(keyPath, `camera "${id}" needs an "onvif:" section or "streams: { main: rtsp://... }" so Hearth knows where to record from`);
+  }
+
+  let motion: CameraConfig['motion'] = { enabled: true, sensitivity: 50 };
+  if (camera.motion != null) {
+    const path = join(keyPath, 'motion');
+    const m = asMapping(camera.motion, path);
+    rejectUnknownKeys(m, ['enabled', 'sensitivity'], path);
+    motion = {
+      enabled: optionalBoolean(m, 'enabled', path, true),
+      sensitivity: optionalInteger(m, 'sensitivity', path, { min: 1, max: 100 }, 50),
+    };
+  }
+
+  let retentionDays: number | null = null;
+  if (camera.retention != null) {
+    const path = join(keyPath, 'retention');
+    const r = asMapping(camera.retention, path);
+    rejectUnknownKeys(r, ['days'], path);
+    retentionDays = optionalInteger(r, 'days', path, { min: 1, max: 3650 }, 0) || null;
+  }
+
+  return {
+    id,
+    name: optionalString(camera, 'name', keyPath) ?? id,
+    enabled: optionalBoolean(camera, 'enabled', keyPath, true),
+    onvif,
+    streams,
+    motion,
+    retention: { days: retentionDays },
+  };
+}

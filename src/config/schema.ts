@@ -1,0 +1,86 @@
+/**
+ * The one typed configuration object Hearth runs on, and its defaults.
+ * Keys mirror INTERFACE.md; everything here is validated before use (see validate.ts).
+ */
+
+export interface HttpConfig {
+  port: number;
+  host: string;
+  /** Refuse requests from non-private source addresses unless true (DESIGN.md "LAN only"). */
+  allowNonLan: boolean;
+}
+
+export interface DiscoveryConfig {
+  enabled: boolean;
+  /** Interface names to probe; null means every up interface with a private IPv4 address. */
+  interfaces: string[] | null;
+  intervalMinutes: number;
+}
+
+export interface RetentionConfig {
+  days: number;
+  maxDiskPercent: number;
+  /** Segments overlapping a motion event are kept this long (at least `days`). */
+  eventDays: number;
+}
+
+export interface RecordingConfig {
+  segmentSeconds: number;
+}
+
+export interface MqttConfig {
+  url: string;
+  username: string | null;
+  password: string | null;
+  topicPrefix: string;
+  homeAssistant: boolean;
+}
+
+export interface CameraOnvifConfig {
+  url: string;
+  username: string;
+  password: string;
+}
+
+export interface CameraConfig {
+  id: string;
+  name: string;
+  enabled: boolean;
+  onvif: CameraOnvifConfig | null;
+  streams: { main: string; sub: string | null } | null;
+  motion: { enabled: boolean; sensitivity: number };
+  retention: { days: number | null };
+}
+
+export interface HearthConfig {
+  /** Where the database, recordings and thumbnails live. */
+  dataDir: string;
+  /** The YAML file this came from, or null for embedded defaults. */
+  sourceFile: string | null;
+  http: HttpConfig;
+  discovery: DiscoveryConfig;
+  retention: RetentionConfig;
+  recording: RecordingConfig;
+  mqtt: MqttConfig | null;
+  cameras: CameraConfig[];
+}
+
+export const defaultDataDir = './data';
+export const defaultHttpPort = 8080;
+export const defaultHttpHost = '0.0.0.0';
+
+export function defaultConfig(): HearthConfig {
+  return {
+    dataDir: defaultDataDir,
+    sourceFile: null,
+    http: { port: defaultHttpPort, host: defaultHttpHost, allowNonLan: false },
+    discovery: { enabled: true, interfaces: null, intervalMinutes: 10 },
+    retention: { days: 14, maxDiskPercent: 90, eventDays: 30 },
+    recording: { segmentSeconds: 10 },
+    mqtt: null,
+    cameras: [],
+  };
+}
+
+/** Camera ids are URL and path safe slugs, stable for the life of the camera. */
+export const cameraIdPattern = /^[a-z0-9][a-z0-9-]{0,63}$/;
