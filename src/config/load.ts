@@ -57,11 +57,12 @@ function readYaml(file: string): unknown {
   try {
     return parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
   } catch (error) {
-    if (error instanceof YAMLParseError) {
-      const where = error.linePos?.[0] ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-      throw new ConfigError('', `is not valid YAML${where}: ${error.message.split('\n')[0]}`, file);
-    }
-    throw error;
+    const where =
+      error instanceof YAMLParseError && error.linePos?.[0]
+        ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}`
+        : '';
+    // Alias bombs surface as plain errors from the yaml package; they are still "not valid YAML" to a user.
+    throw new ConfigError('', `is not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`, file);
   }
 }
 
