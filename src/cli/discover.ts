@@ -1,0 +1,67 @@
+/**
+ * `hearth discover`: one WS-Discovery probe per LAN interface (the multicast interface
+ * pinned on each), printing what answered. Read-only: nothing is adopted or stored.
+ */
+import { loadConfig } from '../config/load.ts';
+import { probeDetailed } from '../discovery/wsDiscoveryProbe.ts';
+import { ipv4OfInterfaces, privateIpv4Interfaces } from '../net/interfaces.ts';
+import { UsageError } from './errors.ts';
+import { parseFlags, positiveNumber } from './parse.ts';
+
+export async function discoverCommand(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, {
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
+    interface: { type: 'string', multiple: true },
+    config: { type: 'string' },
+  });
+  const timeoutSeconds = positiveNumber(values.timeout, '--timeout', 3);
+  if (timeoutSeconds > 60) throw new UsageError('--timeout is at most 60 seconds');
+  const config = loadConfig({ file: values.config });
+  const names = values.interface ?? config.discovery.interfaces;
+  let interfaces;
+  if (names) {
+    const { found, unknown } = ipv4OfInterfaces(names);
+    if (unknown.length > 0) throw new UsageError(`no IPv4 address on interface ${unknown.join(', ')}; see "ip -br addr" for the names`);
+    interfaces = found;
+  } else {
+    interfaces = privateIpv4Interfaces();
+    if (interfaces.length === 0) {
+      throw new UsageError('no interface with a private IPv4 address to probe from; name one with --interface NAME');
+    }
+  }
+  // HEARTH_WSD_PORT exists for tests that keep their simulated cameras apart from the real port 3702.
+  const port = process.env.HEARTH_WSD_PORT ? Number(process.env.HEARTH_WSD_PORT) : undefined;
+  const report = await probeDetailed({
+    interfaceAddresses: interfaces.map((i) => i.address),
+    timeoutMs: timeoutSeconds * 1000,
+    ...(port ? { port } : {}),
+  });
+  const devices = report.devices.map((d) => ({
+    urn: d.urn,
+    address: hostOf(d.xaddrs[0]) ?? d.fromAddress,
+    xaddrs: d.xaddrs,
+    name: d.name ?? null,
+    hardware: d.hardware ?? null,
+    scopes: d.scopes,
+  }));
+  if (values.json === true) {
+    process.stdout.write(`${JSON.stringify(devices, null, 2)}\n`);
+  } else if (devices.length === 0) {
+    process.stdout.write(`no ONVIF devices answered on ${interfaces.map((i) => i.name).join(', ')} within ${timeoutSeconds} s\n`);
+  } else {
+    for (const d of devices) {
+      process.stdout.write(`${d.address.padEnd(16)} ${(d.name ?? '-').padEnd(28)} ${(d.hardware ?? '-').padEnd(16)} ${d.xaddrs[0] ?? ''}\n`);
+    }
+  }
+  return 0;
+}
+
+function hostOf(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return null; // XAddrs were validated by the probe; an unparsable one just has no address column.
+  }
+}

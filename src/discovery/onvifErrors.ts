@@ -1,0 +1,77 @@
+/**
+ * Typed failures of ONVIF calls. Each message names the device address and
+ * what the homeowner can do about it; the supervisor maps them to camera
+ * states (OnvifAuthError -> auth_failed, the rest -> retrying).
+ */
+
+export class OnvifError extends Error {
+  constructor(
+    message: string,
+    /** Device service URL, without credentials. */
+    readonly address: string,
+    /** ONVIF action that failed, e.g. "GetDeviceInformation". */
+    readonly action: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The device rejected the credentials (wrong user/password, or a clock too far off to correct). */
+export class OnvifAuthError extends OnvifError {
+  override readonly name = 'OnvifAuthError';
+}
+
+/** No (complete) answer within the time limit: camera frozen, overloaded, or unreachable. */
+export class OnvifTimeoutError extends OnvifError {
+  override readonly name = 'OnvifTimeoutError';
+}
+
+/** Could not open a connection (refused, reset, no route). */
+export class OnvifConnectionError extends OnvifError {
+  override readonly name = 'OnvifConnectionError';
+}
+
+/** The device answered, but not with what ONVIF promises (fault, malformed SOAP, missing fields, unsafe URIs). */
+export class OnvifProtocolError extends OnvifError {
+  override readonly name = 'OnvifProtocolError';
+}
+
+const connectionCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+/** Map an error from the `onvif` package (plain Error with a message, or a Node system error) to a typed one. */
+export function classifyOnvifError(error: unknown, address: string, action: string): OnvifError {
+  if (error instanceof OnvifError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  if (/not ?authori[sz]ed|digest authentication failed|unauthori[sz]ed/i.test(message)) {
+    return new OnvifAuthError(
+      `ONVIF device at ${address} rejected the credentials (${action}): check the username and password configured for this camera in Hearth and on the camera's own web page`,
+      address,
+      action,
+      { cause: error },
+    );
+  }
+  if (/network timeout/i.test(message) || code === 'ETIMEDOUT') {
+    return new OnvifTimeoutError(
+      `ONVIF device at ${address} did not answer ${action} in time: check that the camera is powered and reachable, or raise the ONVIF timeout`,
+      address,
+      action,
+      { cause: error },
+    );
+  }
+  if (code !== undefined && connectionCodes.has(code)) {
+    return new OnvifConnectionError(
+      `cannot connect to ONVIF device at ${address} (${code}) for ${action}: check the address and port, and that the camera is on the network`,
+      address,
+      action,
+      { cause: error },
+    );
+  }
+  return new OnvifProtocolError(
+    `ONVIF device at ${address} answered ${action} with something Hearth cannot use (${message}): check that the URL points at the camera's ONVIF device service`,
+    address,
+    action,
+    { cause: error },
+  );
+}
