@@ -14,8 +14,8 @@ test('the installed ffmpeg is found and has what Hearth needs', async () => {
 });
 
 test('a missing ffmpeg gives the install command', async () => {
-  const { locateFfmpeg, FfmpegNotFoundError } = await import(`../src/ffmpeg/locate.ts?missing`);
-  await assert.rejects(locateFfmpeg({ PATH: '/nonexistent' }), (e: Error) => e instanceof FfmpegNotFoundError && /apt-get install ffmpeg/.test(e.message));
+  const { inspectFfmpeg, FfmpegNotFoundError } = await import('../src/ffmpeg/locate.ts');
+  await assert.rejects(inspectFfmpeg({ PATH: '/nonexistent' }), (e: Error) => e instanceof FfmpegNotFoundError && /apt-get install ffmpeg/.test(e.message));
 });
 
 test('an ffmpeg without the needed muxers is reported, not trusted', async () => {
@@ -26,8 +26,8 @@ test('an ffmpeg without the needed muxers is reported, not trusted', async () =>
   chmodSync(fake, 0o755);
   writeFileSync(path.join(dir, 'ffprobe'), '#!/bin/sh\n');
   chmodSync(path.join(dir, 'ffprobe'), 0o755);
-  const { locateFfmpeg } = await import(`../src/ffmpeg/locate.ts?fake`);
-  const found = await locateFfmpeg({ PATH: dir });
+  const { inspectFfmpeg } = await import('../src/ffmpeg/locate.ts');
+  const found = await inspectFfmpeg({ PATH: dir });
   assert.equal(found.major, 4);
   assert.ok(found.missing.includes('ffmpeg 5 or newer (found 4.4.2)'));
   assert.ok(found.missing.includes('muxer segment'));

@@ -35,7 +35,7 @@ export class FfmpegNotFoundError extends Error {
 let cached: Promise<FfmpegBinaries> | undefined;
 
 export function locateFfmpeg(env: NodeJS.ProcessEnv = process.env): Promise<FfmpegBinaries> {
-  cached ??= inspect(env);
+  cached ??= inspectFfmpeg(env);
   return cached;
 }
 
@@ -48,7 +48,8 @@ export function ffprobePathSync(env: NodeJS.ProcessEnv = process.env): string {
   return env.HEARTH_FFPROBE || findOnPath('ffprobe', env) || 'ffprobe';
 }
 
-async function inspect(env: NodeJS.ProcessEnv): Promise<FfmpegBinaries> {
+/** Uncached: for `hearth doctor` after an install, and for tests with another PATH. */
+export async function inspectFfmpeg(env: NodeJS.ProcessEnv): Promise<FfmpegBinaries> {
   const ffmpegPath = env.HEARTH_FFMPEG || findOnPath('ffmpeg', env);
   const ffprobePath = env.HEARTH_FFPROBE || findOnPath('ffprobe', env);
   if (!ffmpegPath || !ffprobePath) {
