@@ -1,0 +1,31 @@
+/**
+ * Why a recorder run ended, from ffmpeg's level-tagged error lines (structured by
+ * `-loglevel level`) with a filesystem fallback: a full disk is confirmed by statfs,
+ * not only by the words "No space left on device".
+ */
+import type { RecorderExit } from '../recording/recorderProcess.ts';
+
+export type FailureKind = 'auth' | 'disk_full' | 'audio_unsupported' | 'not_found' | 'unreachable' | 'dropped' | 'stopped';
+
+export interface Failure {
+  kind: FailureKind;
+  detail: string;
+}
+
+export function classifyExit(exit: RecorderExit, freeBytes: number | null, lowSpaceBytes: number): Failure {
+  const text = exit.errorLines.join('\n');
+  const last = exit.errorLines.at(-1)?.replace(/^\[\w+\]\s*/, '') ?? '';
+  // AVERROR_HTTP_UNAUTHORIZED's text, and rtsp.c's "method DESCRIBE failed: 401".
+  if (/401 Unauthorized|failed: 401|authorization failed/i.test(text)) return { kind: 'auth', detail: last };
+  if (/No space left on device/i.test(text) || (freeBytes !== null && freeBytes < lowSpaceBytes)) {
+    return { kind: 'disk_full', detail: last || 'the recording disk is full' };
+  }
+  if (/Could not find tag for codec|codec not currently supported in container/i.test(text)) return { kind: 'audio_unsupported', detail: last };
+  if (/404 Not Found|failed: 404/i.test(text)) return { kind: 'not_found', detail: last };
+  if (/Connection refused|Connection timed out|No route to host|timed out|Network is unreachable|Invalid data found|Immediate exit/i.test(text)) {
+    return { kind: 'unreachable', detail: last };
+  }
+  if (exit.signal !== null) return { kind: 'dropped', detail: `the recorder (ffmpeg) was killed by ${exit.signal}` };
+  if (exit.code === 0 || exit.code === null) return { kind: 'dropped', detail: last || 'the camera closed the stream' };
+  return { kind: 'unreachable', detail: last || `ffmpeg exited with code ${exit.code}` };
+}

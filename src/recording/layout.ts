@@ -1,0 +1,38 @@
+/**
+ * Where recordings live: `<dataDir>/recordings/<camera>/<YYYY-MM-DD>/<YYYYMMDDTHHMMSSZ>-<run>.mp4`,
+ * dates in UTC. The row's `path` is relative to the recording root; files are found from rows.
+ */
+import path from 'node:path';
+
+export const recordingsDirName = 'recordings';
+export const segmentExtension = '.mp4';
+
+export function recordingRoot(dataDir: string): string {
+  return path.join(path.resolve(dataDir), recordingsDirName);
+}
+
+export function cameraDir(root: string, cameraId: string): string {
+  return path.join(root, cameraId);
+}
+
+/** The strftime pattern ffmpeg expands (TZ=UTC) when it opens each segment. `runId` keeps restarts from colliding. */
+export function segmentPattern(root: string, cameraId: string, runId: string): string {
+  return path.join(cameraDir(root, cameraId), '%Y-%m-%d', `%Y%m%dT%H%M%SZ-${runId}${segmentExtension}`);
+}
+
+const segmentNamePattern = /^(\d{4})(\d{2})(\d{2})T\d{6}Z-([a-z0-9]+)\.mp4$/;
+
+/** The segment list names files by basename only; the day directory is in the name. */
+export function relativeSegmentPath(cameraId: string, basename: string): string | null {
+  const match = segmentNamePattern.exec(basename);
+  if (!match) return null;
+  return path.posix.join(cameraId, `${match[1]}-${match[2]}-${match[3]}`, basename);
+}
+
+export function runIdOfSegment(basename: string): string | null {
+  return segmentNamePattern.exec(basename)?.[4] ?? null;
+}
+
+export function dayDirName(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}

@@ -1,0 +1,101 @@
+/**
+ * One run of the recorder's ffmpeg: spawned directly (never fluent-ffmpeg, whose kill()
+ * is SIGKILL and corrupts the open segment), stopped with SIGINT so the last segment is
+ * finalised. Finished segments arrive as CSV lines on fd 3; live fMP4 on stdout.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { ffmpegPathSync } from '../ffmpeg/locate.ts';
+import { recorderArgs, type RecorderArgsInput } from '../ffmpeg/args.ts';
+import type { LiveFeed } from './liveFeed.ts';
+
+export interface FinishedSegmentLine {
+  basename: string;
+  /** Stream time of the segment's first and next-segment keyframe, seconds. */
+  startSeconds: number;
+  endSeconds: number;
+  /** Wall time the line arrived: ffmpeg writes it as the next segment's keyframe comes in. */
+  arrivedAtMs: number;
+}
+
+export interface RecorderExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** ffmpeg's [error]/[fatal] lines, most recent last (bounded). */
+  errorLines: string[];
+  ranMs: number;
+}
+
+export interface RecorderRun {
+  pid: number;
+  exited: Promise<RecorderExit>;
+  /** SIGINT, then SIGKILL after `graceMs` if it has not finished its segment by then. */
+  stop(graceMs?: number): Promise<RecorderExit>;
+  kill(): void;
+}
+
+const segmentListFd = 3;
+const maxErrorLines = 20;
+
+export function startRecorderProcess(
+  input: Omit<RecorderArgsInput, 'segmentListFd'>,
+  hooks: { onSegment(line: FinishedSegmentLine): void; live: LiveFeed; onSpawn(pid: number): void },
+): RecorderRun {
+  const args = recorderArgs({ ...input, segmentListFd });
+  const startedAtMs = Date.now();
+  // TZ=UTC: the strftime segment names and day directories are UTC dates.
+  const child: ChildProcess = spawn(ffmpegPathSync(), args, {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    env: { ...process.env, TZ: 'UTC' },
+  });
+  const errorLines: string[] = [];
+  const exited = new Promise<RecorderExit>((resolve) => {
+    child.once('error', (error) => {
+      errorLines.push(`[fatal] cannot run ffmpeg: ${error.message}`);
+    });
+    child.once('close', (code, signal) => resolve({ code, signal, errorLines, ranMs: Date.now() - startedAtMs }));
+  });
+  if (child.pid !== undefined) hooks.onSpawn(child.pid);
+
+  // Always drain stdout, viewers or not: a full pipe would stall ffmpeg and so the recording.
+  child.stdout?.on('data', (chunk: Buffer) => hooks.live.push(chunk));
+  const stderr = createInterface({ input: child.stderr as Readable });
+  stderr.on('line', (line) => {
+    if (/^\[(error|fatal|panic)\]/.test(line) || /^\[warning\].*(401|403|No space)/.test(line)) {
+      errorLines.push(line.slice(0, 500));
+      if (errorLines.length > maxErrorLines) errorLines.shift();
+    }
+  });
+  const list = createInterface({ input: child.stdio[segmentListFd] as Readable });
+  list.on('line', (line) => {
+    const parsed = parseSegmentListLine(line, Date.now());
+    if (parsed) hooks.onSegment(parsed);
+  });
+
+  const kill = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  return {
+    pid: child.pid ?? -1,
+    exited,
+    kill,
+    stop: async (graceMs = 5_000) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      const timer = setTimeout(kill, graceMs);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
+
+/** `name,start,end` as the segment muxer's CSV list writes it (names with commas are quoted). */
+export function parseSegmentListLine(line: string, arrivedAtMs: number): FinishedSegmentLine | null {
+  const match = /^"?([^",]+)"?,([\d.]+),([\d.]+)$/.exec(line.trim());
+  if (!match) return null;
+  const startSeconds = Number(match[2]);
+  const endSeconds = Number(match[3]);
+  if (!Number.isFinite(startSeconds) || !Number.isFinite(endSeconds) || endSeconds < startSeconds) return null;
+  return { basename: match[1] ?? '', startSeconds, endSeconds, arrivedAtMs };
+}

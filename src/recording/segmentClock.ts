@@ -1,0 +1,47 @@
+/**
+ * Turns stream time (seconds in ffmpeg's segment list) into wall-clock ms for the index.
+ * Anchor: the list line for a segment arrives as the keyframe that ends it comes in,
+ * so `arrival − endSeconds` maps stream time to wall time. Re-anchored when camera and
+ * host clocks drift apart by more than `reanchorMs`; times never go backwards per camera
+ * (a clock stepped back squeezes nothing: new segments continue after the last one).
+ */
+export const reanchorMs = 2_000;
+
+export interface PlacedTimes {
+  startMs: number;
+  endMs: number;
+}
+
+export class SegmentClock {
+  private anchorMs: number | null = null;
+  private lastRunEndSeconds: number | null = null;
+
+  constructor(private lastEndMs: number) {}
+
+  /** Call when a new ffmpeg run starts: its stream time restarts near zero. */
+  newRun(): void {
+    this.anchorMs = null;
+    this.lastRunEndSeconds = null;
+  }
+
+  place(startSeconds: number, endSeconds: number, arrivedAtMs: number): PlacedTimes & { reanchored: boolean } {
+    const offset = arrivedAtMs - endSeconds * 1000;
+    const reanchored = this.anchorMs !== null && Math.abs(offset - this.anchorMs) > reanchorMs;
+    if (this.anchorMs === null || reanchored) this.anchorMs = offset;
+    this.lastRunEndSeconds = endSeconds;
+    return { ...this.monotonic(Math.round(this.anchorMs + startSeconds * 1000), Math.round((endSeconds - startSeconds) * 1000)), reanchored };
+  }
+
+  /** A segment cut short (ffmpeg killed): it starts where the run's last listed segment ended. */
+  placePartial(durationMs: number, endedAtMs: number): PlacedTimes {
+    const startMs = this.anchorMs !== null && this.lastRunEndSeconds !== null ? Math.round(this.anchorMs + this.lastRunEndSeconds * 1000) : endedAtMs - durationMs;
+    return this.monotonic(startMs, durationMs);
+  }
+
+  private monotonic(startMs: number, durationMs: number): PlacedTimes {
+    const start = Math.max(startMs, this.lastEndMs);
+    const end = start + Math.max(0, durationMs);
+    this.lastEndMs = end;
+    return { startMs: start, endMs: end };
+  }
+}

@@ -1,0 +1,122 @@
+/** SQL for the `segments` table (001_core.sql): the index of recorded files. */
+import type { Db } from '../db/sqlite.ts';
+
+export interface SegmentRow {
+  id: number;
+  cameraId: string;
+  startMs: number;
+  endMs: number;
+  bytes: number;
+  /** Relative to the recording root. */
+  path: string;
+  deleting: boolean;
+}
+
+export interface NewSegment {
+  cameraId: string;
+  startMs: number;
+  endMs: number;
+  bytes: number;
+  path: string;
+}
+
+interface SegmentDbRow {
+  id: number;
+  camera_id: string;
+  start_ms: number;
+  end_ms: number;
+  bytes: number;
+  path: string;
+  deleting: number;
+}
+
+const columns = 'id, camera_id, start_ms, end_ms, bytes, path, deleting';
+
+function toRow(r: SegmentDbRow): SegmentRow {
+  return { id: r.id, cameraId: r.camera_id, startMs: r.start_ms, endMs: r.end_ms, bytes: r.bytes, path: r.path, deleting: r.deleting === 1 };
+}
+
+/** Inserts rows in one transaction (the indexer batches); an existing path is left as is. */
+export function insertSegments(db: Db, rows: NewSegment[]): void {
+  const insert = db.prepare(
+    `INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (path) DO NOTHING`,
+  );
+  db.transaction(() => {
+    for (const r of rows) insert.run(r.cameraId, r.startMs, r.endMs, r.bytes, r.path);
+  })();
+}
+
+export function listSegments(db: Db, cameraId: string): SegmentRow[] {
+  return (db.prepare(`SELECT ${columns} FROM segments WHERE camera_id = ? ORDER BY start_ms, id`).all(cameraId) as SegmentDbRow[]).map(toRow);
+}
+
+export function allSegments(db: Db): SegmentRow[] {
+  return (db.prepare(`SELECT ${columns} FROM segments ORDER BY start_ms, id`).all() as SegmentDbRow[]).map(toRow);
+}
+
+export function lastSegmentEndMs(db: Db, cameraId: string): number | null {
+  const row = db.prepare('SELECT max(end_ms) AS endMs FROM segments WHERE camera_id = ?').get(cameraId) as { endMs: number | null };
+  return row.endMs;
+}
+
+export function newestSegmentEndMs(db: Db): number | null {
+  return (db.prepare('SELECT max(end_ms) AS endMs FROM segments').get() as { endMs: number | null }).endMs;
+}
+
+export function segmentCount(db: Db): number {
+  return (db.prepare('SELECT count(*) AS n FROM segments').get() as { n: number }).n;
+}
+
+export function markDeleting(db: Db, ids: number[]): void {
+  const mark = db.prepare('UPDATE segments SET deleting = 1 WHERE id = ?');
+  db.transaction(() => {
+    for (const id of ids) mark.run(id);
+  })();
+}
+
+export function deleteSegmentRows(db: Db, ids: number[]): void {
+  const del = db.prepare('DELETE FROM segments WHERE id = ?');
+  db.transaction(() => {
+    for (const id of ids) del.run(id);
+  })();
+}
+
+export function segmentsMarkedDeleting(db: Db): SegmentRow[] {
+  return (db.prepare(`SELECT ${columns} FROM segments WHERE deleting = 1`).all() as SegmentDbRow[]).map(toRow);
+}
+
+/**
+ * Candidates for retention, oldest first. `protectedUntilMs`: segments overlapping an
+ * event that ended after it are protected (event retention) and come last.
+ */
+export function oldestSegments(db: Db, limit: number, eventCutoffMs: number): (SegmentRow & { protectedByEvent: boolean })[] {
+  const rows = db
+    .prepare(
+      `SELECT ${columns.split(', ').map((c) => `s.${c}`).join(', ')},
+              EXISTS (SELECT 1 FROM events e WHERE e.camera_id = s.camera_id AND e.start_ms < s.end_ms
+                        AND coalesce(e.end_ms, e.start_ms) >= s.start_ms AND coalesce(e.end_ms, e.start_ms) >= ?) AS protected
+       FROM segments s WHERE s.deleting = 0 ORDER BY protected, s.start_ms, s.id LIMIT ?`,
+    )
+    .all(eventCutoffMs, limit) as (SegmentDbRow & { protected: number })[];
+  return rows.map((r) => ({ ...toRow(r), protectedByEvent: r.protected === 1 }));
+}
+
+/** Segments of one camera that ended before `cutoffMs` and are not protected by an event newer than `eventCutoffMs`. */
+export function expiredSegments(db: Db, cameraId: string, cutoffMs: number, eventCutoffMs: number, limit: number): SegmentRow[] {
+  return (
+    db
+      .prepare(
+        `SELECT ${columns.split(', ').map((c) => `s.${c}`).join(', ')} FROM segments s
+         WHERE s.camera_id = ? AND s.deleting = 0 AND s.end_ms < ?
+           AND NOT EXISTS (SELECT 1 FROM events e WHERE e.camera_id = s.camera_id AND e.start_ms < s.end_ms
+                             AND coalesce(e.end_ms, e.start_ms) >= s.start_ms AND coalesce(e.end_ms, e.start_ms) >= ?)
+         ORDER BY s.start_ms LIMIT ?`,
+      )
+      .all(cameraId, cutoffMs, eventCutoffMs, limit) as SegmentDbRow[]
+  ).map(toRow);
+}
+
+export function segmentCameraIds(db: Db): string[] {
+  return (db.prepare('SELECT DISTINCT camera_id FROM segments').all() as { camera_id: string }[]).map((r) => r.camera_id);
+}
