@@ -1,0 +1,145 @@
+/**
+ * One long-running ffmpeg per camera that decodes a stream into small frames for motion
+ * detection. Spawned directly and stopped with SIGINT (DESIGN.md "fluent-ffmpeg"); when it
+ * exits for any reason (exit code 0 included: that is how ffmpeg 5.1 reports a dropped
+ * RTSP connection) it is restarted after a capped, fully jittered backoff. A stream that
+ * stays open but sends nothing is restarted by a watchdog. Frames carry the wall time
+ * they arrived, which is what events are stamped with.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { ffmpegPathSync } from '../ffmpeg/locate.ts';
+import { motionFrameArgs } from '../ffmpeg/args.ts';
+import { Backoff, type BackoffPolicy, defaultBackoff } from '../cameras/backoff.ts';
+import type { Logger } from '../log.ts';
+import { Y4mReader, type Y4mFormat } from './y4mReader.ts';
+
+export interface FrameSourceOptions {
+  cameraId: string;
+  inputUrl: string;
+  fps: number;
+  width: number;
+  log: Logger;
+  /** Receives each frame (a reused buffer: copy what you keep) and its arrival time. */
+  onFrame(frame: Uint8Array, format: Y4mFormat, wallMs: number): void;
+  ioTimeoutSeconds?: number;
+  /** No frame for this long restarts ffmpeg (a camera that froze without closing). */
+  stallMs?: number;
+  /** Non-RTSP inputs: read at native rate, as a camera would send. */
+  realtime?: boolean;
+  backoff?: BackoffPolicy;
+}
+
+export interface FrameSource {
+  stop(): Promise<void>;
+  /** Restarts so far (a test and `hearth doctor` figure). */
+  restarts(): number;
+}
+
+const maxErrorLines = 10;
+const stopGraceMs = 3_000;
+
+export function startFrameSource(options: FrameSourceOptions): FrameSource {
+  const log = options.log.child({ camera: options.cameraId });
+  const backoff = new Backoff(options.backoff ?? defaultBackoff);
+  const stallMs = options.stallMs ?? 20_000;
+  const args = motionFrameArgs({
+    inputUrl: options.inputUrl,
+    fps: options.fps,
+    width: options.width,
+    ioTimeoutSeconds: options.ioTimeoutSeconds ?? 10,
+    realtime: options.realtime ?? false,
+  });
+  let child: ChildProcess | null = null;
+  let closed: Promise<void> = Promise.resolve();
+  let stopping = false;
+  let restartTimer: NodeJS.Timeout | null = null;
+  let lastFrameMs = 0;
+  let restarts = 0;
+
+  const run = (): void => {
+    restartTimer = null;
+    if (stopping) return;
+    const startedAtMs = Date.now();
+    lastFrameMs = startedAtMs;
+    const errorLines: string[] = [];
+    const proc = spawn(ffmpegPathSync(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    let failure: string | null = null;
+    const reader = new Y4mReader(
+      (format) => log.info('motion decoder streaming', { event: 'motion.decoder_started', width: format.width, height: format.height, pid: proc.pid }),
+      (frame, format) => {
+        lastFrameMs = Date.now();
+        options.onFrame(frame, format, lastFrameMs);
+      },
+    );
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      if (failure !== null) return;
+      try {
+        reader.push(chunk);
+      } catch (error) {
+        // A garbled stream or a throwing consumer: restart the decoder rather than die.
+        failure = (error as Error).message;
+        log.error('motion frame handling failed', { event: 'motion.frame_failed', error: failure });
+        proc.kill('SIGINT');
+      }
+    });
+    createInterface({ input: proc.stderr as Readable }).on('line', (line) => {
+      errorLines.push(line.slice(0, 300));
+      if (errorLines.length > maxErrorLines) errorLines.shift();
+    });
+    proc.once('error', (error) => errorLines.push(`cannot run ffmpeg: ${error.message}`));
+    closed = new Promise<void>((resolve) => {
+      proc.once('close', (code, signal) => {
+        child = null;
+        resolve();
+        if (stopping) return;
+        const ranMs = Date.now() - startedAtMs;
+        const delayMs = backoff.next(ranMs);
+        restarts++;
+        log.warn('motion decoder exited; restarting', {
+          event: 'motion.decoder_exited',
+          code,
+          signal,
+          ranMs,
+          retryInMs: delayMs,
+          lastError: errorLines.at(-1) ?? failure ?? null,
+        });
+        restartTimer = setTimeout(run, delayMs);
+      });
+    });
+  };
+
+  const watchdog = setInterval(() => {
+    if (child && Date.now() - lastFrameMs > stallMs) {
+      log.warn('no motion frames; restarting the decoder', { event: 'motion.decoder_stalled', stalledMs: Date.now() - lastFrameMs });
+      lastFrameMs = Date.now();
+      terminate(child);
+    }
+  }, Math.min(stallMs, 5_000));
+  watchdog.unref();
+
+  run();
+  return {
+    restarts: () => restarts,
+    stop: async () => {
+      stopping = true;
+      clearInterval(watchdog);
+      if (restartTimer) clearTimeout(restartTimer);
+      if (child) terminate(child);
+      await closed;
+    },
+  };
+}
+
+/** SIGINT, then SIGKILL if ffmpeg has not exited within the grace period. */
+function terminate(proc: ChildProcess): void {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  proc.kill('SIGINT');
+  const timer = setTimeout(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  }, stopGraceMs);
+  timer.unref();
+  proc.once('close', () => clearTimeout(timer));
+}

@@ -1,0 +1,131 @@
+/**
+ * Motion's public face: `startMotion` runs one worker per camera with motion enabled and
+ * tells subscribers when events start and end. Called once from `hearth start`.
+ */
+import type { Db } from '../db/connection.ts';
+import type { Logger } from '../log.ts';
+import { DetectorOptionsError, type Rect } from './detector.ts';
+import { defaultEventPolicy, type EventPolicy } from './events.ts';
+import { startCameraWorker, type CameraWorker, type MotionEventNotice } from './cameraWorker.ts';
+
+export type { MotionEventNotice } from './cameraWorker.ts';
+export type { Rect } from './detector.ts';
+
+export interface MotionCamera {
+  id: string;
+  /** The camera's sub stream; motion prefers it (small, cheap to decode). */
+  subUrl: string | null;
+  mainUrl: string | null;
+  motion: { enabled: boolean; sensitivity: number; masks?: readonly Rect[]; zones?: readonly Rect[] };
+}
+
+export interface MotionOptions {
+  db: Db;
+  log: Logger;
+  dataDir: string;
+  /** Read at start and at each `reload()`. */
+  cameras: () => MotionCamera[];
+  policy?: Partial<EventPolicy>;
+  /** Decode rate and width; 5 fps at 320 px is plenty to see a person and cheap on a Pi. */
+  fps?: number;
+  width?: number;
+  /** Tests and the bench: read non-RTSP inputs at native rate. */
+  realtimeInputs?: boolean;
+}
+
+export interface MotionService {
+  stop(): Promise<void>;
+  /** Subscribes to event start/end; returns the unsubscribe function. */
+  onEvent(listener: (notice: MotionEventNotice) => void): () => void;
+  /** A JPEG of the camera's current picture from the motion decoder; null when it is not running or sends nothing. */
+  snapshot(cameraId: string, timeoutMs?: number): Promise<Buffer | null>;
+  /** Re-reads `cameras()` and starts, stops or restarts workers whose settings changed. */
+  reload(): Promise<void>;
+}
+
+export const defaultMotionFps = 5;
+export const defaultMotionWidth = 320;
+
+export function startMotion(options: MotionOptions): MotionService {
+  const policy: EventPolicy = { ...defaultEventPolicy, ...options.policy };
+  const listeners = new Set<(notice: MotionEventNotice) => void>();
+  const workers = new Map<string, { worker: CameraWorker; key: string }>();
+  const log = options.log;
+
+  const notify = (notice: MotionEventNotice): void => {
+    for (const listener of listeners) {
+      try {
+        listener(notice);
+      } catch (error) {
+        log.error('motion event listener failed', { event: 'motion.listener_failed', camera: notice.cameraId, error: (error as Error).message });
+      }
+    }
+  };
+
+  const wanted = (): Map<string, { camera: MotionCamera; url: string; key: string }> => {
+    const result = new Map<string, { camera: MotionCamera; url: string; key: string }>();
+    for (const camera of options.cameras()) {
+      const url = camera.subUrl ?? camera.mainUrl;
+      if (!camera.motion.enabled || !url) continue;
+      result.set(camera.id, { camera, url, key: JSON.stringify([url, camera.motion]) });
+    }
+    return result;
+  };
+
+  const start = (camera: MotionCamera, url: string, key: string): void => {
+    let worker: CameraWorker;
+    try {
+      worker = startCameraWorker({
+        db: options.db,
+        log,
+        dataDir: options.dataDir,
+        cameraId: camera.id,
+        inputUrl: url,
+        settings: camera.motion,
+        policy,
+        fps: options.fps ?? defaultMotionFps,
+        width: options.width ?? defaultMotionWidth,
+        realtime: options.realtimeInputs ?? false,
+        notify,
+      });
+    } catch (error) {
+      if (!(error instanceof DetectorOptionsError)) throw error;
+      // One camera's bad motion settings must not stop the others (or Hearth).
+      log.error('motion detection not started: invalid settings', { event: 'motion.camera_invalid', camera: camera.id, error: (error as Error).message });
+      return;
+    }
+    workers.set(camera.id, { worker, key });
+    log.info('motion detection started', { event: 'motion.camera_started', camera: camera.id, stream: camera.subUrl ? 'sub' : 'main' });
+  };
+
+  const reload = async (): Promise<void> => {
+    const next = wanted();
+    const stops: Array<Promise<void>> = [];
+    for (const [id, running] of workers) {
+      if (next.get(id)?.key === running.key) continue;
+      workers.delete(id);
+      stops.push(running.worker.stop());
+    }
+    await Promise.all(stops);
+    for (const [id, entry] of next) if (!workers.has(id)) start(entry.camera, entry.url, entry.key);
+  };
+
+  for (const [, entry] of wanted()) start(entry.camera, entry.url, entry.key);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    onEvent: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    snapshot: async (cameraId, timeoutMs) => (workers.get(cameraId)?.worker.snapshot(timeoutMs)) ?? null,
+    reload,
+    stop: () => {
+      stopping ??= Promise.all([...workers.values()].map((w) => w.worker.stop())).then(() => {
+        workers.clear();
+        listeners.clear();
+      });
+      return stopping;
+    },
+  };
+}
