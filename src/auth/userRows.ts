@@ -49,3 +49,43 @@ export function setGrant(db: Db, userId: number, cameraId: string, scope: GrantS
 export function deleteGrant(db: Db, userId: number, cameraId: string): boolean {
   return db.prepare('DELETE FROM grants WHERE user_id = ? AND camera_id = ?').run(userId, cameraId).changes > 0;
 }
+
+// ---- used by the LAN server (issue 6) ----
+
+export interface UserWithGrants extends UserRow {
+  grants: Array<{ camera: string; scope: GrantScope }>;
+}
+
+export function findUserById(db: Db, id: number): UserRow | null {
+  return (db.prepare('SELECT id, username, role FROM users WHERE id = ?').get(id) as UserRow | undefined) ?? null;
+}
+
+export function passwordHashOf(db: Db, userId: number): string | null {
+  const row = db.prepare('SELECT password_hash AS hash FROM users WHERE id = ?').get(userId) as { hash: string } | undefined;
+  return row?.hash ?? null;
+}
+
+export function setPasswordHash(db: Db, userId: number, passwordHash: string, nowMs: number): void {
+  db.prepare('UPDATE users SET password_hash = ?, password_changed_at_ms = ? WHERE id = ?').run(passwordHash, nowMs, userId);
+}
+
+export function listUsersWithGrants(db: Db): UserWithGrants[] {
+  const users = db.prepare('SELECT id, username, role FROM users ORDER BY username').all() as UserRow[];
+  const grants = db.prepare('SELECT user_id AS userId, camera_id AS camera, scope FROM grants ORDER BY camera_id').all() as Array<{
+    userId: number;
+    camera: string;
+    scope: GrantScope;
+  }>;
+  return users.map((u) => ({
+    ...u,
+    grants: grants.filter((g) => g.userId === u.id).map((g) => ({ camera: g.camera, scope: g.scope })),
+  }));
+}
+
+export function countAdmins(db: Db): number {
+  return (db.prepare("SELECT count(*) AS n FROM users WHERE role = 'admin'").get() as { n: number }).n;
+}
+
+export function deleteUser(db: Db, userId: number): boolean {
+  return db.prepare('DELETE FROM users WHERE id = ?').run(userId).changes > 0;
+}

@@ -1,0 +1,74 @@
+/**
+ * Cameras, each through the gate:
+ *   GET /api/cameras                       -> [{id, name, state, lastError, lastErrorAtMs, identity: {serial, verified}}]
+ *   GET /api/cameras/:id                   -> one of the above
+ *   GET /api/cameras/:id/segments?from=&to=   -> [{id, start, end, bytes, url}]   (recordings scope; ≤ 24 h)
+ *   GET /api/cameras/:id/snapshot          -> image/jpeg                         (live scope)
+ */
+import { Router } from 'express';
+import { getCamera, type CameraRow } from '../../cameras/cameraRows.ts';
+import { visibleCameraIds } from '../../auth/gate.ts';
+import { segmentsOverlapping } from '../../playback/mediaRows.ts';
+import type { RouteContext } from '../context.ts';
+import { HttpError, notFound } from '../errors.ts';
+import { cameraIdParam, rangeParams } from '../validate.ts';
+import { currentUser } from '../session.ts';
+import { privateNoStore, requireCamera } from '../access.ts';
+
+export const maxListRangeMs = 24 * 3_600_000;
+/** A day of 10 s segments is 8,640 rows; anything above this is not a real recording. */
+export const maxSegmentRows = 20_000;
+
+export function cameraRoutes(ctx: RouteContext): Router {
+  const router = Router();
+
+  const view = (camera: CameraRow) => {
+    const status = ctx.status.status(camera.id);
+    return {
+      id: camera.id,
+      name: camera.name,
+      state: status?.state ?? (camera.enabled ? 'offline' : 'disabled'),
+      lastError: status?.lastError ?? null,
+      lastErrorAtMs: status?.lastErrorAtMs ?? null,
+      identity: { serial: camera.serialNumber, verified: camera.identityVerified },
+    };
+  };
+
+  router.get('/cameras', (_req, res) => {
+    const user = currentUser(res);
+    const cameras = visibleCameraIds(ctx.db, user.userId, 'live')
+      .map((id) => getCamera(ctx.db, id))
+      .filter((c): c is CameraRow => c !== null);
+    privateNoStore(res);
+    res.json(cameras.map(view));
+  });
+
+  router.get('/cameras/:id', (req, res) => {
+    const id = cameraIdParam(req.params.id, 'id');
+    requireCamera(ctx, req, res, id, 'live');
+    const camera = getCamera(ctx.db, id);
+    if (!camera) throw notFound('no camera here: it does not exist or you may not see it');
+    privateNoStore(res);
+    res.json(view(camera));
+  });
+
+  router.get('/cameras/:id/segments', (req, res) => {
+    const id = cameraIdParam(req.params.id, 'id');
+    const range = rangeParams(req.query, maxListRangeMs);
+    requireCamera(ctx, req, res, id, 'recordings');
+    const rows = segmentsOverlapping(ctx.db, id, range.fromMs, range.toMs, maxSegmentRows);
+    privateNoStore(res);
+    res.json(rows.map((s) => ({ id: s.id, start: s.startMs, end: s.endMs, bytes: s.bytes, url: `/api/segments/${s.id}` })));
+  });
+
+  router.get('/cameras/:id/snapshot', async (req, res) => {
+    const id = cameraIdParam(req.params.id, 'id');
+    requireCamera(ctx, req, res, id, 'live');
+    const jpeg = await ctx.snapshot.snapshot(id);
+    if (!jpeg) throw new HttpError(404, 'no_snapshot', `camera ${id} has nothing to show yet: no frame has been recorded`);
+    privateNoStore(res);
+    res.type('image/jpeg').send(jpeg);
+  });
+
+  return router;
+}

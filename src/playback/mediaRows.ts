@@ -1,0 +1,72 @@
+/**
+ * Read-only SQL the LAN server uses to find media: segments and events by id or time
+ * range. The rows carry their camera, so every id is resolved to a camera before the gate.
+ * Rows being deleted (`deleting = 1`) are never served.
+ */
+import type { Db } from '../db/sqlite.ts';
+
+export interface MediaSegment {
+  id: number;
+  cameraId: string;
+  startMs: number;
+  endMs: number;
+  bytes: number;
+  /** Relative to the recording root. */
+  path: string;
+}
+
+export interface MediaEvent {
+  id: number;
+  cameraId: string;
+  startMs: number;
+  endMs: number | null;
+  score: number;
+  /** Relative to the data dir. */
+  thumbnailPath: string | null;
+}
+
+const segmentColumns = 'id, camera_id AS cameraId, start_ms AS startMs, end_ms AS endMs, bytes, path';
+const eventColumns = 'id, camera_id AS cameraId, start_ms AS startMs, end_ms AS endMs, score, thumbnail_path AS thumbnailPath';
+
+export function segmentById(db: Db, id: number): MediaSegment | null {
+  return (db.prepare(`SELECT ${segmentColumns} FROM segments WHERE id = ? AND deleting = 0`).get(id) as MediaSegment | undefined) ?? null;
+}
+
+/**
+ * Segments overlapping [fromMs, toMs), oldest first. A segment lasts well under an hour,
+ * so starting the index scan an hour early finds the one that straddles `fromMs`.
+ */
+export function segmentsOverlapping(db: Db, cameraId: string, fromMs: number, toMs: number, limit: number): MediaSegment[] {
+  return db
+    .prepare(
+      `SELECT ${segmentColumns} FROM segments
+        WHERE camera_id = ? AND start_ms >= ? AND start_ms < ? AND end_ms > ? AND deleting = 0
+        ORDER BY start_ms, id LIMIT ?`,
+    )
+    .all(cameraId, fromMs - 3_600_000, toMs, fromMs, limit) as MediaSegment[];
+}
+
+export function newestSegment(db: Db, cameraId: string): MediaSegment | null {
+  return (
+    (db
+      .prepare(`SELECT ${segmentColumns} FROM segments WHERE camera_id = ? AND deleting = 0 ORDER BY start_ms DESC LIMIT 1`)
+      .get(cameraId) as MediaSegment | undefined) ?? null
+  );
+}
+
+export function eventById(db: Db, id: number): MediaEvent | null {
+  return (db.prepare(`SELECT ${eventColumns} FROM events WHERE id = ?`).get(id) as MediaEvent | undefined) ?? null;
+}
+
+/** Events of the given cameras starting in [fromMs, toMs), newest first. Callers pass only cameras the gate allowed. */
+export function eventsOf(db: Db, cameraIds: readonly string[], fromMs: number, toMs: number, limit: number): MediaEvent[] {
+  if (cameraIds.length === 0) return [];
+  const placeholders = cameraIds.map(() => '?').join(', ');
+  return db
+    .prepare(
+      `SELECT ${eventColumns} FROM events
+        WHERE camera_id IN (${placeholders}) AND start_ms >= ? AND start_ms < ?
+        ORDER BY start_ms DESC, id DESC LIMIT ?`,
+    )
+    .all(...cameraIds, fromMs, toMs, limit) as MediaEvent[];
+}

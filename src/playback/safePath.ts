@@ -1,0 +1,29 @@
+/**
+ * Turns a path stored in a database row into a file that is provably inside its root
+ * (DESIGN.md "One gate": files are found from rows, never from request paths). Symlinks
+ * are resolved before the check, so a link planted under the root cannot lead out of it.
+ */
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+
+export class OutsideRootError extends Error {
+  override name = 'OutsideRootError';
+}
+
+/** The real absolute path of `relative` under `root`, or null when the file does not exist. Throws if it escapes. */
+export async function resolveInsideRoot(root: string, relative: string): Promise<string | null> {
+  if (relative === '' || path.isAbsolute(relative) || relative.includes('\0')) {
+    throw new OutsideRootError(`stored path "${relative}" is not relative to ${root}`);
+  }
+  let realRoot: string;
+  let real: string;
+  try {
+    realRoot = await realpath(root);
+    real = await realpath(path.resolve(realRoot, relative));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw error;
+  }
+  if (!real.startsWith(realRoot + path.sep)) throw new OutsideRootError(`stored path "${relative}" leads outside ${root}`);
+  return real;
+}
