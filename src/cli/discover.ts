@@ -4,6 +4,7 @@
  */
 import { loadConfig } from '../config/load.ts';
 import { probeDetailed } from '../discovery/wsDiscoveryProbe.ts';
+import { enrichDevices, type DeviceDetails } from '../discovery/enrichDevices.ts';
 import { ipv4OfInterfaces, privateIpv4Interfaces } from '../net/interfaces.ts';
 import { UsageError } from './errors.ts';
 import { parseFlags, positiveNumber } from './parse.ts';
@@ -14,7 +15,11 @@ export async function discoverCommand(args: string[]): Promise<number> {
     json: { type: 'boolean' },
     interface: { type: 'string', multiple: true },
     config: { type: 'string' },
+    // With credentials, each device is asked for its serial and streams (password on stdin, never argv).
+    username: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
   });
+  if (values['password-stdin'] === true && values.username === undefined) throw new UsageError('--password-stdin needs --username NAME');
   const timeoutSeconds = positiveNumber(values.timeout, '--timeout', 3);
   if (timeoutSeconds > 60) throw new UsageError('--timeout is at most 60 seconds');
   const config = loadConfig({ file: values.config });
@@ -37,13 +42,19 @@ export async function discoverCommand(args: string[]): Promise<number> {
     timeoutMs: timeoutSeconds * 1000,
     ...(port ? { port } : {}),
   });
-  const devices = report.devices.map((d) => ({
+  const password = values['password-stdin'] === true ? (await readPasswordStdin()).replace(/\r?\n$/, '') : null;
+  const details: (DeviceDetails | null)[] =
+    values.username !== undefined && password !== null
+      ? await enrichDevices(report.devices.map((d) => d.xaddrs[0] ?? ''), { username: values.username, password })
+      : report.devices.map(() => null);
+  const devices = report.devices.map((d, i) => ({
     urn: d.urn,
     address: hostOf(d.xaddrs[0]) ?? d.fromAddress,
     xaddrs: d.xaddrs,
     name: d.name ?? null,
     hardware: d.hardware ?? null,
     scopes: d.scopes,
+    ...(details[i] ? { serial: details[i].identity?.serialNumber ?? null, details: details[i] } : {}),
   }));
   if (values.json === true) {
     process.stdout.write(`${JSON.stringify(devices, null, 2)}\n`);
@@ -55,6 +66,21 @@ export async function discoverCommand(args: string[]): Promise<number> {
     }
   }
   return 0;
+}
+
+const maxStdinBytes = 4096;
+
+async function readPasswordStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > maxStdinBytes) throw new UsageError('the password on standard input is longer than 4 KiB');
+    chunks.push(buffer);
+    if (process.stdin.isTTY && buffer.includes(10)) break;
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function hostOf(url: string | undefined): string | null {

@@ -33,6 +33,7 @@ import {
   OnvifTimeoutError,
 } from './onvifErrors.ts';
 import { isLanUrl } from './lanUrl.ts';
+import { boundedAgent } from './boundedAgent.ts';
 import { assertSafeXml, elementText, elementTexts, findElement, findElements, UnsafeXmlError } from './xmlText.ts';
 
 export { OnvifAuthError, OnvifConnectionError, OnvifError, OnvifProtocolError, OnvifTimeoutError } from './onvifErrors.ts';
@@ -108,7 +109,8 @@ export async function connectOnvif(options: OnvifConnectOptions): Promise<OnvifD
   const address = parsed.address;
 
   // Private agent: lets a deadline destroy exactly this device's sockets.
-  const agent = parsed.secure ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false });
+  // Also caps bytes per response (boundedAgent.ts): the package buffers bodies unbounded.
+  const agent = boundedAgent(parsed.secure);
   const cam = new Cam({
     hostname: parsed.hostname,
     port: parsed.port,

@@ -1,0 +1,122 @@
+/**
+ * The real IdentityCheck (DESIGN.md "Identity"): before a recorder (re)starts, ask the
+ * ONVIF device at the camera's stored address who it is and compare with the identity
+ * bound at adoption. Never cached: a cached "yes" is exactly how one household's
+ * camera ends up recorded under another's name.
+ */
+import type { Db } from '../db/sqlite.ts';
+import type { Logger } from '../log.ts';
+import { connectOnvif, OnvifError, type DeviceIdentity, type OnvifConnectOptions, type OnvifDevice } from '../discovery/onvifClient.ts';
+import { getCamera, getCameraSecrets, type CameraRow } from './cameraRows.ts';
+import type { IdentityCheck } from './cameraStatus.ts';
+import { bindIdentityOnce } from './identityRows.ts';
+
+export type IdentityVerdict =
+  | { verdict: 'verified'; identity: DeviceIdentity }
+  | { verdict: 'unverified' }
+  | { verdict: 'mismatch'; reason: string; found: DeviceIdentity }
+  | { verdict: 'unreachable'; reason: string };
+
+export interface IdentityCheckOptions {
+  db: Db;
+  log: Logger;
+  /** Deadline for each ONVIF call; the supervisor gives the whole check 10 s. */
+  timeoutMs?: number;
+  /** Called on a mismatch (the relocator hooks in here); must not throw. */
+  onMismatch?: (cameraId: string) => void;
+  connect?: (options: OnvifConnectOptions) => Promise<OnvifDevice>;
+  nowMs?: () => number;
+}
+
+const defaultTimeoutMs = 4_000;
+
+export function describeIdentity(identity: { serialNumber: string | null; hardwareId: string | null }): string {
+  return `serial ${identity.serialNumber ?? '?'}, hardware id ${identity.hardwareId || '?'}`;
+}
+
+/** Same camera: serials equal, and hardware ids equal when both are known. */
+export function sameIdentity(bound: CameraRow, found: DeviceIdentity): boolean {
+  if (bound.serialNumber === null || bound.serialNumber !== found.serialNumber) return false;
+  if (bound.hardwareId && found.hardwareId && bound.hardwareId !== found.hardwareId) return false;
+  return true;
+}
+
+/** Asks the device at the stored address and returns the full verdict (the API shows it too). */
+export async function verifyCameraIdentity(cameraId: string, options: IdentityCheckOptions): Promise<IdentityVerdict> {
+  const { db, log } = options;
+  const camera = getCamera(db, cameraId);
+  const secrets = getCameraSecrets(db, cameraId);
+  if (!camera || !secrets) return { verdict: 'unreachable', reason: `camera ${cameraId} is no longer in the registry` };
+  // Plain RTSP: nothing to ask; shown as "identity unverified" (DESIGN.md).
+  if (!camera.onvifUrl) return { verdict: 'unverified' };
+
+  const connect = options.connect ?? connectOnvif;
+  let device: OnvifDevice | null = null;
+  let found: DeviceIdentity;
+  let mac: string | null = null;
+  try {
+    device = await connect({
+      url: camera.onvifUrl,
+      username: secrets.onvifUsername ?? '',
+      password: secrets.onvifPassword ?? '',
+      timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
+      log,
+    });
+    found = await device.getDeviceIdentity();
+    if (camera.serialNumber === null) mac = (await device.getMacAddresses())[0] ?? null;
+  } catch (error) {
+    if (!(error instanceof OnvifError)) throw error;
+    return { verdict: 'unreachable', reason: `Hearth could not ask camera "${camera.name}" at ${camera.onvifUrl} who it is: ${error.message}` };
+  } finally {
+    device?.close();
+  }
+
+  if (camera.serialNumber === null) {
+    // Config cameras with `onvif:` are bound at first successful contact, once.
+    const now = options.nowMs?.() ?? Date.now();
+    if (bindIdentityOnce(db, cameraId, { serialNumber: found.serialNumber, hardwareId: found.hardwareId, mac }, now)) {
+      log.info('camera identity bound at first contact', { event: 'camera.identity_bound', camera: cameraId, serial: found.serialNumber, hardwareId: found.hardwareId });
+      return { verdict: 'verified', identity: found };
+    }
+    // Someone bound it between our read and write: compare against what is stored now.
+    return verifyCameraIdentity(cameraId, { ...options, onMismatch: options.onMismatch });
+  }
+  if (sameIdentity(camera, found)) return { verdict: 'verified', identity: found };
+  const reason = `expected ${describeIdentity(camera)} but ${camera.onvifUrl} answers as ${describeIdentity(found)} (${found.manufacturer} ${found.model})`;
+  return { verdict: 'mismatch', reason, found };
+}
+
+/** The IdentityCheck the supervisor calls before every (re)start. */
+export function createIdentityCheck(options: IdentityCheckOptions): IdentityCheck {
+  const { log } = options;
+  return async (cameraId) => {
+    let result: IdentityVerdict;
+    try {
+      result = await verifyCameraIdentity(cameraId, options);
+    } catch (error) {
+      // A bug must not crash the supervisor loop; refusing to record is the safe side.
+      log.error('identity check failed unexpectedly', { event: 'camera.identity_check_failed', camera: cameraId, error: (error as Error).stack ?? String(error) });
+      return { verdict: 'mismatch', reason: `Hearth could not check who the device is (${(error as Error).message})` };
+    }
+    switch (result.verdict) {
+      case 'verified':
+      case 'unverified':
+        return { verdict: result.verdict };
+      case 'mismatch':
+        log.warn('identity mismatch: not recording', { event: 'camera.identity_mismatch', camera: cameraId, reason: result.reason });
+        options.onMismatch?.(cameraId);
+        return { verdict: 'mismatch', reason: result.reason };
+      case 'unreachable': {
+        const camera = getCamera(options.db, cameraId);
+        // Not yet bound: nothing to protect, record as unverified until first contact binds it.
+        if (camera && camera.serialNumber === null) return { verdict: 'unverified' };
+        // Bound but unanswering: whoever answers RTSP there cannot prove it is this camera.
+        // IdentityCheck has no 'unreachable' verdict yet, so this shows as identity_mismatch;
+        // the relocator also looks for it, since an unanswering address is how a move starts.
+        log.warn('identity unconfirmed: not recording', { event: 'camera.identity_unreachable', camera: cameraId, reason: result.reason });
+        options.onMismatch?.(cameraId);
+        return { verdict: 'mismatch', reason: `identity could not be confirmed: ${result.reason}` };
+      }
+    }
+  };
+}

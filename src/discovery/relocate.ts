@@ -1,0 +1,148 @@
+/**
+ * After an identity mismatch, look for the camera's serial at a new address (DHCP
+ * reshuffles after a power cut) and follow it. A swap hits two cameras at once and a
+ * storm hits all of them, so one discovery probe is shared by every camera waiting
+ * for it, and ONVIF questions to candidates run with bounded concurrency.
+ */
+import type { Db } from '../db/sqlite.ts';
+import type { Logger } from '../log.ts';
+import { getCamera, getCameraSecrets } from '../cameras/cameraRows.ts';
+import { moveCameraAddress } from '../cameras/identityRows.ts';
+import { sameIdentity } from '../cameras/identity.ts';
+import { connectOnvif, OnvifError, type OnvifConnectOptions, type OnvifDevice } from './onvifClient.ts';
+import type { DiscoveredDevice } from './wsDiscoveryProbe.ts';
+
+export interface RelocatorOptions {
+  db: Db;
+  log: Logger;
+  /** One WS-Discovery round (the discovery service's probe). */
+  probe: () => Promise<DiscoveredDevice[]>;
+  /** At most this many ONVIF conversations at once across all cameras. Default 4. */
+  maxConcurrent?: number;
+  timeoutMs?: number;
+  connect?: (options: OnvifConnectOptions) => Promise<OnvifDevice>;
+  /** Don't search again for the same camera sooner than this. Default 5 s. */
+  minIntervalMs?: number;
+}
+
+export interface Relocator {
+  /** Start a search for this camera unless one is running; never throws. */
+  request(cameraId: string): void;
+  /** Search now; resolves with the new device URL or null. */
+  relocate(cameraId: string): Promise<string | null>;
+  /** Resolves when every running search has finished. */
+  idle(): Promise<void>;
+}
+
+/** Credentials of the old stream URL, re-applied to the URI the device gives (ONVIF URIs carry none). */
+function withCredentialsOf(oldUrl: string | null, newUri: string): string {
+  if (!oldUrl) return newUri;
+  const old = new URL(oldUrl);
+  const next = new URL(newUri);
+  if (old.username && !next.username) {
+    next.username = old.username;
+    next.password = old.password;
+  }
+  return next.toString();
+}
+
+/** A counting semaphore: bounded concurrency without a dependency. */
+function limiter(max: number): <T>(job: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (job) => {
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    running += 1;
+    try {
+      return await job();
+    } finally {
+      running -= 1;
+      waiting.shift()?.();
+    }
+  };
+}
+
+export function createRelocator(options: RelocatorOptions): Relocator {
+  const { db, log } = options;
+  const connect = options.connect ?? connectOnvif;
+  const limit = limiter(options.maxConcurrent ?? 4);
+  const minIntervalMs = options.minIntervalMs ?? 5_000;
+  const running = new Map<string, Promise<string | null>>();
+  const lastStartMs = new Map<string, number>();
+  let sharedProbe: Promise<DiscoveredDevice[]> | null = null;
+
+  const probeOnce = (): Promise<DiscoveredDevice[]> => {
+    // Cameras that mismatch together (a swap, a storm) share one probe.
+    sharedProbe ??= options.probe().finally(() => {
+      sharedProbe = null;
+    });
+    return sharedProbe;
+  };
+
+  const search = async (cameraId: string): Promise<string | null> => {
+    const camera = getCamera(db, cameraId);
+    const secrets = getCameraSecrets(db, cameraId);
+    if (!camera || !secrets || camera.serialNumber === null) return null;
+    const devices = await probeOnce();
+    const candidates = [...new Set(devices.flatMap((d) => d.xaddrs))].filter((url) => url !== camera.onvifUrl);
+    for (const url of candidates) {
+      const outcome = await limit(async () => {
+        let device: OnvifDevice | null = null;
+        try {
+          device = await connect({ url, username: secrets.onvifUsername ?? '', password: secrets.onvifPassword ?? '', timeoutMs: options.timeoutMs ?? 4_000, log });
+          const found = await device.getDeviceIdentity();
+          if (!sameIdentity(camera, found)) return null;
+          const uris = await device.getStreamUris();
+          return { main: uris.main.uri, sub: uris.sub?.uri ?? null };
+        } catch (error) {
+          if (!(error instanceof OnvifError)) throw error;
+          // Other cameras refuse this camera's password: expected, not a failure.
+          log.debug('relocation candidate did not answer as this camera', { event: 'camera.relocate_candidate', camera: cameraId, url, error: error.message });
+          return null;
+        } finally {
+          device?.close();
+        }
+      });
+      if (outcome === null) continue;
+      const main = withCredentialsOf(secrets.streams.main, outcome.main);
+      const sub = outcome.sub === null ? null : withCredentialsOf(secrets.streams.sub ?? secrets.streams.main, outcome.sub);
+      moveCameraAddress(db, cameraId, url, { main, sub }, Date.now());
+      log.info('camera found at a new address; following it', {
+        event: 'camera.relocated',
+        camera: cameraId,
+        serial: camera.serialNumber,
+        from: camera.onvifUrl,
+        to: url,
+      });
+      return url;
+    }
+    log.warn('camera not found at any other address yet', { event: 'camera.relocate_not_found', camera: cameraId, serial: camera.serialNumber, candidates: candidates.length });
+    return null;
+  };
+
+  const relocate = (cameraId: string): Promise<string | null> => {
+    const existing = running.get(cameraId);
+    if (existing) return existing;
+    lastStartMs.set(cameraId, Date.now());
+    const job = search(cameraId)
+      .catch((error: unknown) => {
+        log.error('camera relocation failed', { event: 'camera.relocate_failed', camera: cameraId, error: (error as Error).message });
+        return null;
+      })
+      .finally(() => running.delete(cameraId));
+    running.set(cameraId, job);
+    return job;
+  };
+
+  return {
+    relocate,
+    request: (cameraId) => {
+      if (running.has(cameraId)) return;
+      if (Date.now() - (lastStartMs.get(cameraId) ?? 0) < minIntervalMs) return;
+      void relocate(cameraId);
+    },
+    idle: async () => {
+      await Promise.all([...running.values()]);
+    },
+  };
+}
