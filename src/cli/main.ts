@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Command>> = {
   user: async () => (await import('./user.ts')).userCommand,
   discover: async () => (await import('./discover.ts')).discoverCommand,
   simulate: async () => (await import('./simulate.ts')).simulateCommand,
+  backup: async () => (await import('./backup.ts')).backupCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -9,6 +9,7 @@ Usage:
   hearth user revoke NAME CAMERA_ID [--data DIR]
   hearth doctor [--config FILE] [--data DIR]
   hearth simulate [--cameras N] [--host-base 127.0.10.1] [--username U] [--password P] [--scene NAME] [--audio]
+  hearth backup FILE [--config FILE] [--data DIR]
   hearth help | --help | --version
 
 Commands:
@@ -19,6 +20,8 @@ Commands:
   discover   Probe the LAN for ONVIF cameras (WS-Discovery) and list what answers.
   user       Manage accounts and which cameras a viewer may see (default scope: recordings).
   doctor     Check ffmpeg, the data disk, the database, the clock and the network.
+  backup     Copy the database (consistent while Hearth runs) to FILE and the config in use to
+             FILE.config.yaml. See README "Backup and restore".
   simulate   Run simulated cameras (RTSP + ONVIF + WS-Discovery) on loopback for trying Hearth out.
 
 Environment:

@@ -1,0 +1,186 @@
+/**
+ * The one home of the `mqtt` package: publishes camera state, motion events, thumbnails
+ * and Home Assistant discovery to an optional LAN broker.
+ *
+ * Recording must never wait on the broker: nothing here is awaited by the recorder or
+ * the motion worker, publishes while disconnected are dropped (not queued, so memory is
+ * bounded), and the latest retained values are republished on every (re)connect, so the
+ * broker converges to the truth as soon as it is back.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttConfig } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+import { discoveryMessages, mqttTopics } from './homeAssistant.ts';
+
+export interface MqttCamera {
+  id: string;
+  name: string;
+}
+
+/** Polled: the recorders' `states()`. */
+export interface MqttStateSource {
+  states(): readonly { cameraId: string; state: string }[];
+}
+
+export interface MqttMotionNotice {
+  type: 'start' | 'end';
+  cameraId: string;
+  eventId: number;
+  score: number;
+  startMs: number;
+  endMs: number | null;
+  thumbnailPath: string | null;
+}
+
+/** The motion service's `onEvent`: returns the unsubscribe function. */
+export interface MqttEventSource {
+  onEvent(listener: (notice: MqttMotionNotice) => void): () => void;
+}
+
+export interface MqttBridgeOptions {
+  config: MqttConfig;
+  log: Logger;
+  cameras(): readonly MqttCamera[];
+  states: MqttStateSource;
+  events: MqttEventSource;
+  readThumbnail(path: string): Promise<Buffer>;
+  /** How often camera states are compared and changes published. */
+  statePollMs?: number;
+  /** Fixed wait between reconnect attempts (mqtt.js retries forever at this pace). */
+  reconnectPeriodMs?: number;
+  connectTimeoutMs?: number;
+}
+
+export interface MqttBridgeStatus {
+  connected: boolean;
+  lastError: string | null;
+  /** When `connected` last changed. */
+  sinceMs: number;
+}
+
+export interface MqttBridge {
+  status(): MqttBridgeStatus;
+  stop(): Promise<void>;
+}
+
+/** Largest thumbnail published; HA image entities and small brokers dislike big payloads. */
+const maxThumbnailBytes = 1024 * 1024;
+/** Bound on stop(): a dead broker must not hold up Hearth's shutdown. */
+const stopTimeoutMs = 2_000;
+
+export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
+  const { config, log } = options;
+  const topics = mqttTopics(config.topicPrefix);
+  const lastState = new Map<string, string>();
+  const lastMotion = new Map<string, 'ON' | 'OFF'>();
+  const lastThumbnail = new Map<string, Buffer>();
+  let status: MqttBridgeStatus = { connected: false, lastError: null, sinceMs: Date.now() };
+  let stopped = false;
+
+  const client: MqttClient = mqtt.connect(config.url, {
+    username: config.username ?? undefined,
+    password: config.password ?? undefined,
+    clientId: `${config.topicPrefix}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+    reconnectPeriod: options.reconnectPeriodMs ?? 5_000,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    // Drop, don't queue, while offline: the republish on connect restores what matters.
+    queueQoSZero: false,
+    will: { topic: topics.availability, payload: Buffer.from('offline'), retain: true, qos: 1 },
+  });
+
+  const publish = (topic: string, payload: string | Buffer, retain: boolean): void => {
+    if (!client.connected) return;
+    client.publish(topic, payload, { qos: 0, retain }, (error) => {
+      if (error) log.warn('mqtt publish failed', { event: 'mqtt.publish_failed', topic, error: error.message });
+    });
+  };
+
+  const publishAll = (): void => {
+    publish(topics.availability, 'online', true);
+    for (const camera of options.cameras()) {
+      if (config.homeAssistant) for (const m of discoveryMessages(config.topicPrefix, camera)) publish(m.topic, m.payload, true);
+      publish(topics.motion(camera.id), lastMotion.get(camera.id) ?? 'OFF', true);
+      const thumb = lastThumbnail.get(camera.id);
+      if (thumb) publish(topics.thumbnail(camera.id), thumb, true);
+    }
+    for (const [cameraId, state] of lastState) publish(topics.state(cameraId), state, true);
+  };
+
+  const pollStates = (): void => {
+    for (const { cameraId, state } of options.states.states()) {
+      if (lastState.get(cameraId) === state) continue;
+      lastState.set(cameraId, state);
+      publish(topics.state(cameraId), state, true);
+    }
+  };
+
+  const setConnected = (connected: boolean, error: string | null): void => {
+    if (status.connected !== connected) {
+      log.info(connected ? 'mqtt broker connected' : 'mqtt broker unreachable', { event: connected ? 'mqtt.up' : 'mqtt.down', url: redactUrl(config.url), error });
+    }
+    status = { connected, lastError: error ?? status.lastError, sinceMs: status.connected !== connected ? Date.now() : status.sinceMs };
+  };
+
+  client.on('connect', () => {
+    setConnected(true, null);
+    pollStates();
+    publishAll();
+  });
+  client.on('close', () => setConnected(false, null));
+  client.on('offline', () => setConnected(false, null));
+  // Without an 'error' listener mqtt.js would crash the process on a refused connection.
+  client.on('error', (error) => setConnected(false, error.message));
+
+  const onMotion = (notice: MqttMotionNotice): void => {
+    const motion = notice.type === 'start' ? 'ON' : 'OFF';
+    lastMotion.set(notice.cameraId, motion);
+    publish(topics.motion(notice.cameraId), motion, true);
+    publish(
+      topics.event(notice.cameraId),
+      JSON.stringify({ type: notice.type, camera: notice.cameraId, eventId: notice.eventId, score: notice.score, startMs: notice.startMs, endMs: notice.endMs }),
+      false,
+    );
+    if (notice.thumbnailPath !== null) void publishThumbnail(notice.cameraId, notice.thumbnailPath);
+  };
+
+  const publishThumbnail = async (cameraId: string, path: string): Promise<void> => {
+    try {
+      const image = await options.readThumbnail(path);
+      if (image.length > maxThumbnailBytes) {
+        log.warn('thumbnail too large for mqtt, skipped', { event: 'mqtt.thumbnail_skipped', camera: cameraId, bytes: image.length });
+        return;
+      }
+      lastThumbnail.set(cameraId, image);
+      publish(topics.thumbnail(cameraId), image, true);
+    } catch (error) {
+      log.warn('cannot read thumbnail for mqtt', { event: 'mqtt.thumbnail_unreadable', camera: cameraId, error: (error as Error).message });
+    }
+  };
+
+  const unsubscribe = options.events.onEvent(onMotion);
+  const poller = setInterval(pollStates, options.statePollMs ?? 2_000);
+  poller.unref();
+
+  return {
+    status: () => ({ ...status }),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(poller);
+      unsubscribe();
+      // Say goodbye cleanly when we can; the will covers the case where we cannot.
+      if (client.connected) publish(topics.availability, 'offline', true);
+      await Promise.race([
+        client.endAsync(false),
+        new Promise<void>((resolve) => setTimeout(resolve, stopTimeoutMs).unref()),
+      ]);
+      if (!client.disconnected) client.end(true);
+      setConnected(false, null);
+    },
+  };
+}
+
+/** The broker URL may carry credentials; logs never do. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
