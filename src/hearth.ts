@@ -5,11 +5,20 @@
  */
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { HearthConfig } from './config/schema.ts';
 import type { Logger } from './log.ts';
 import { databaseFileName, openDatabase, type Db } from './db/connection.ts';
 import { syncConfigCameras } from './cameras/syncConfigCameras.ts';
-import { listCameras } from './cameras/cameraRows.ts';
+import { getCameraSecrets, listCameras } from './cameras/cameraRows.ts';
+import { startRecorders } from './recording/startRecorders.ts';
+import { startDiscoveryService } from './discovery/discoveryService.ts';
+import { createRelocator } from './discovery/relocate.ts';
+import { createIdentityCheck } from './cameras/identity.ts';
+import { startMotion, type MotionCamera } from './motion/service.ts';
+import { startReconnectCounter } from './metrics/reconnectCounter.ts';
+import { startMqttBridge } from './mqtt/bridge.ts';
+import { liveSourceFromFeeds, statusSourceFromStates } from './http/sources.ts';
 import { createApp } from './http/app.ts';
 import { listen, type HttpServer } from './http/server.ts';
 import { hearthVersion } from './version.ts';
@@ -29,6 +38,36 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
   try {
     syncConfigCameras(db, config.cameras, log);
 
+    // Discovery feeds the identity check: a camera that answers with another serial is
+    // searched for at a new address (DESIGN.md "Identity").
+    const wsdPort = process.env.HEARTH_WSD_PORT ? Number(process.env.HEARTH_WSD_PORT) : undefined;
+    const discovery = config.discovery.enabled
+      ? startDiscoveryService({ config: config.discovery, log, ...(wsdPort ? { port: wsdPort } : {}) })
+      : null;
+    if (discovery) stops.push(() => discovery.stop());
+    const relocator = createRelocator({ db, log, probe: async () => (discovery ? (await discovery.probeNow()).devices : []) });
+    const identityCheck = createIdentityCheck({ db, log, onMismatch: (id) => relocator.request(id) });
+
+    const recorders = await startRecorders({ db, config, log, dataDir: config.dataDir, identityCheck });
+    stops.push(() => recorders.stop());
+    const reconnects = startReconnectCounter(() => recorders.states());
+    stops.push(() => reconnects.stop());
+
+    const motion = startMotion({ db, log, dataDir: config.dataDir, cameras: () => motionCameras(db, config) });
+    stops.push(() => motion.stop());
+
+    if (config.mqtt) {
+      const bridge = startMqttBridge({
+        config: config.mqtt,
+        log,
+        cameras: () => listCameras(db).filter((c) => c.enabled).map((c) => ({ id: c.id, name: c.name })),
+        states: { states: () => recorders.states() },
+        events: motion,
+        readThumbnail: (file) => readFile(path.resolve(config.dataDir, file)),
+      });
+      stops.push(() => bridge.stop());
+    }
+
     const app = createApp({
       db,
       config,
@@ -36,8 +75,12 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
       health: {
         startedAtMs,
         version: hearthVersion,
-        cameraCounts: () => ({ total: listCameras(db).filter((c) => c.enabled).length, recording: 0 }),
+        cameraCounts: () => ({ total: listCameras(db).filter((c) => c.enabled).length, recording: recorders.states().filter((s) => s.state === 'recording').length }),
       },
+      status: statusSourceFromStates(() => recorders.states()),
+      live: liveSourceFromFeeds((id) => recorders.liveFeed(id)),
+      discovery,
+      metrics: { db, dataDir: config.dataDir, cameraStates: () => recorders.states(), reconnects: () => reconnects.counts() },
     });
     const http = await listen(app, config.http.host, config.http.port);
     stops.push(() => http.close());
@@ -57,6 +100,25 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
     await stopAll(stops, log);
     throw error;
   }
+}
+
+/** Cameras for motion come from the registry (config and adopted alike); masks from the config. */
+function motionCameras(db: Db, config: HearthConfig): MotionCamera[] {
+  return listCameras(db)
+    .filter((c) => c.enabled && c.motionEnabled)
+    .flatMap((c) => {
+      const secrets = getCameraSecrets(db, c.id);
+      if (!secrets?.streams.main && !secrets?.streams.sub) return [];
+      const configured = config.cameras.find((cc) => cc.id === c.id)?.motion;
+      return [
+        {
+          id: c.id,
+          subUrl: secrets.streams.sub,
+          mainUrl: secrets.streams.main,
+          motion: { enabled: true, sensitivity: configured?.sensitivity ?? 50, masks: configured?.masks ?? [] },
+        },
+      ];
+    });
 }
 
 async function stopAll(stops: Array<() => Promise<void> | void>, log: Logger): Promise<void> {

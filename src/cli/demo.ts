@@ -17,7 +17,8 @@ export async function addDemoCameras(config: HearthConfig, log: Logger): Promise
       enabled: true,
       onvif: camera.onvif ? { url: camera.onvif, username: camera.username, password: camera.password } : null,
       streams: { main: withCredentials(camera.main, camera.username, camera.password), sub: withCredentials(camera.sub, camera.username, camera.password) },
-      motion: { enabled: true, sensitivity: 50 },
+      // The simulator burns a clock code and the serial into the top of the picture: mask them like a camera's timestamp.
+      motion: { enabled: true, sensitivity: 50, masks: [{ x: 0, y: 0, w: 0.7, h: 0.12 }] },
       retention: { days: 1 },
     });
   });

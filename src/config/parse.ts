@@ -8,6 +8,7 @@ import {
   type CameraConfig,
   type HearthConfig,
   type MqttConfig,
+  type FrameRect,
 } from './schema.ts';
 import {
   ConfigError,
@@ -105,6 +106,26 @@ function parseMqtt(mqtt: Plain): MqttConfig {
   };
 }
 
+function parseMasks(value: unknown, keyPath: string): FrameRect[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ConfigError(keyPath, `expected a list of {x, y, w, h} rectangles, got ${describe(value)}`);
+  return value.map((item, i) => {
+    const path = join(keyPath, i);
+    const rect = asMapping(item, path);
+    rejectUnknownKeys(rect, ['x', 'y', 'w', 'h'], path);
+    const read = (key: 'x' | 'y' | 'w' | 'h'): number => {
+      const n = rect[key];
+      if (typeof n !== 'number' || !(n >= 0 && n <= 1)) {
+        throw new ConfigError(join(path, key), `expected a fraction of the frame from 0 to 1, got ${describe(n)}`);
+      }
+      return n;
+    };
+    const r = { x: read('x'), y: read('y'), w: read('w'), h: read('h') };
+    if (r.x + r.w > 1.0001 || r.y + r.h > 1.0001) throw new ConfigError(path, 'the rectangle reaches past the edge of the frame (x + w and y + h must be at most 1)');
+    return r;
+  });
+}
+
 const cameraKeys = ['id', 'name', 'enabled', 'onvif', 'streams', 'motion', 'retention'] as const;
 
 function parseCamera(value: unknown, keyPath: string): CameraConfig {
@@ -149,14 +170,15 @@ function parseCamera(value: unknown, keyPath: string): CameraConfig {
     throw new ConfigError(keyPath, `camera "${id}" needs an "onvif:" section or "streams: { main: rtsp://... }" so Hearth knows where to record from`);
   }
 
-  let motion: CameraConfig['motion'] = { enabled: true, sensitivity: 50 };
+  let motion: CameraConfig['motion'] = { enabled: true, sensitivity: 50, masks: [] };
   if (camera.motion != null) {
     const path = join(keyPath, 'motion');
     const m = asMapping(camera.motion, path);
-    rejectUnknownKeys(m, ['enabled', 'sensitivity'], path);
+    rejectUnknownKeys(m, ['enabled', 'sensitivity', 'masks'], path);
     motion = {
       enabled: optionalBoolean(m, 'enabled', path, true),
       sensitivity: optionalInteger(m, 'sensitivity', path, { min: 1, max: 100 }, 50),
+      masks: parseMasks(m.masks, join(path, 'masks')),
     };
   }
 

@@ -42,13 +42,22 @@ export interface CameraOnvifConfig {
   password: string;
 }
 
+/** A rectangle in fractions of the frame (0..1), so it survives a resolution change. */
+export interface FrameRect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 export interface CameraConfig {
   id: string;
   name: string;
   enabled: boolean;
   onvif: CameraOnvifConfig | null;
   streams: { main: string; sub: string | null } | null;
-  motion: { enabled: boolean; sensitivity: number };
+  /** masks: areas (0..1 of the frame) motion ignores, e.g. the camera's on-screen clock. */
+  motion: { enabled: boolean; sensitivity: number; masks: FrameRect[] };
   retention: { days: number | null };
 }
 
