@@ -168,7 +168,9 @@ describe('storage', () => {
         config: { ...f.config, retention: { days: 14, maxDiskPercent: 99, eventDays: 30 } },
         log: f.log,
         dataDir: f.dataDir,
-        lowSpaceBytes: 256 * 1024,
+        // Above what pruning every segment can free once the filler lands: the disk stays too full to
+        // record whatever retention deletes, so disk_full is certain rather than a race with pruning.
+        lowSpaceBytes: 4 * 1024 * 1024,
         backoff: { baseMs: 500, capMs: 3_000, healthyMs: 60_000, authRetryMs: 60_000 },
       });
       await waitFor('recording', () => recorders.states()[0]?.state === 'recording', 30_000);
