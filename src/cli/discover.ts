@@ -7,6 +7,7 @@ import { probeDetailed } from '../discovery/wsDiscoveryProbe.ts';
 import { enrichDevices, type DeviceDetails } from '../discovery/enrichDevices.ts';
 import { ipv4OfInterfaces, privateIpv4Interfaces } from '../net/interfaces.ts';
 import { UsageError } from './errors.ts';
+import { readPasswordStdin } from './passwordStdin.ts';
 import { parseFlags, positiveNumber } from './parse.ts';
 
 export async function discoverCommand(args: string[]): Promise<number> {
@@ -42,7 +43,7 @@ export async function discoverCommand(args: string[]): Promise<number> {
     timeoutMs: timeoutSeconds * 1000,
     ...(port ? { port } : {}),
   });
-  const password = values['password-stdin'] === true ? (await readPasswordStdin()).replace(/\r?\n$/, '') : null;
+  const password = values['password-stdin'] === true ? await readPasswordStdin() : null;
   const details: (DeviceDetails | null)[] =
     values.username !== undefined && password !== null
       ? await enrichDevices(report.devices.map((d) => d.xaddrs[0] ?? ''), { username: values.username, password })
@@ -68,20 +69,6 @@ export async function discoverCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-const maxStdinBytes = 4096;
-
-async function readPasswordStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > maxStdinBytes) throw new UsageError('the password on standard input is longer than 4 KiB');
-    chunks.push(buffer);
-    if (process.stdin.isTTY && buffer.includes(10)) break;
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function hostOf(url: string | undefined): string | null {
   if (!url) return null;

@@ -6,6 +6,7 @@ import { hashPassword } from '../auth/password.ts';
 import { deleteGrant, findUser, grantScopes, insertUser, setGrant, usernamePattern, type GrantScope } from '../auth/userRows.ts';
 import { getCamera } from '../cameras/cameraRows.ts';
 import { UsageError } from './errors.ts';
+import { readPasswordStdin } from './passwordStdin.ts';
 import { parseFlags } from './parse.ts';
 
 export async function userCommand(args: string[]): Promise<number> {
@@ -35,7 +36,7 @@ export async function userCommand(args: string[]): Promise<number> {
         if (values['password-stdin'] !== true) {
           throw new UsageError('give the password on standard input with --password-stdin (never on the command line, where other users can see it)');
         }
-        const password = (await readStdin()).replace(/\r?\n$/, '');
+        const password = await readPasswordStdin();
         const passwordHash = await hashPassword(password);
         insertUser(db, { username, role: values.role, passwordHash, nowMs: Date.now() });
         process.stdout.write(`added ${values.role} ${username}\n`);
@@ -72,18 +73,3 @@ function userAndCamera(db: Parameters<typeof findUser>[0], username: string, cam
   return { user, camera: cameraId };
 }
 
-const maxStdinBytes = 4096;
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('password: ');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > maxStdinBytes) throw new UsageError('the password on standard input is longer than 4 KiB');
-    chunks.push(buffer);
-    if (process.stdin.isTTY && buffer.includes(10)) break;
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
