@@ -105,23 +105,16 @@ function motionInputArgs(input: MotionFrameArgsInput): string[] {
  * connection to the camera. Y4M carries the frame size, so nothing is parsed from stderr.
  */
 export function motionFrameArgs(input: MotionFrameArgsInput): string[] {
-  return [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel', 'level+warning',
-    '-fflags', '+nobuffer',
-    ...motionInputArgs(input),
-    '-map', '0:v:0',
-    '-an',
-    '-vf', `fps=${input.fps},scale=${input.width}:-2`,
-    '-pix_fmt', 'yuv420p',
-    '-f', 'yuv4mpegpipe',
-    'pipe:1',
-  ];
+  return motionDecodeArgs(input, ['-f', 'yuv4mpegpipe', 'pipe:1']);
 }
 
 /** The same decode at the same rate and size, discarded: the CPU floor the motion bench compares against. */
 export function motionDecodeFloorArgs(input: MotionFrameArgsInput): string[] {
+  return motionDecodeArgs(input, ['-f', 'null', '-']);
+}
+
+/** One decode for both, so the bench's floor can never drift from what motion really runs. */
+function motionDecodeArgs(input: MotionFrameArgsInput, output: string[]): string[] {
   return [
     '-hide_banner',
     '-nostdin',
@@ -132,8 +125,7 @@ export function motionDecodeFloorArgs(input: MotionFrameArgsInput): string[] {
     '-an',
     '-vf', `fps=${input.fps},scale=${input.width}:-2`,
     '-pix_fmt', 'yuv420p',
-    '-f', 'null',
-    '-',
+    ...output,
   ];
 }
 

@@ -4,16 +4,10 @@
  * Rows being deleted (`deleting = 1`) are never served.
  */
 import type { Db } from '../db/sqlite.ts';
+import type { SegmentRow } from '../recording/segmentRows.ts';
 
-export interface MediaSegment {
-  id: number;
-  cameraId: string;
-  startMs: number;
-  endMs: number;
-  bytes: number;
-  /** Relative to the recording root. */
-  path: string;
-}
+/** A segment row as served: rows being deleted never reach here, so no `deleting` flag. */
+export type MediaSegment = Omit<SegmentRow, 'deleting'>;
 
 export interface MediaEvent {
   id: number;
