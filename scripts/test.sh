@@ -6,5 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --test
 npx tsc --noEmit -p .
+npx tsc --noEmit -p web
+bash scripts/build-web.sh
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 exec node --import tsx --test --test-concurrency=1 "${files[@]}"

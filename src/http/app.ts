@@ -4,7 +4,8 @@
  *
  *   lanOnly → security headers → (/api) private no-store → session lookup → CSRF → JSON body
  *   → public routes (health, setup, login, logout) → requireUser → camera-data routes, each
- *   of which starts with the gate (src/auth/gate.ts) → JSON 404 → JSON error handler.
+ *   of which starts with the gate (src/auth/gate.ts) → JSON 404 → the web UI (web/dist)
+ *   → JSON error handler.
  */
 import express, { type Express } from 'express';
 import type { Db } from '../db/sqlite.ts';
@@ -36,6 +37,7 @@ import { snapshotFromRecording } from '../playback/snapshotFromRecording.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import type { MetricsSource } from '../metrics/collect.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
+import { webAppRoutes } from './webApp.ts';
 import type { DiscoveryService } from '../discovery/discoveryService.ts';
 
 export interface AppDeps {
@@ -58,6 +60,8 @@ export interface AppDeps {
   maxConcurrentExports?: number;
   auditRetentionMs?: number;
   now?: () => number;
+  /** The built web UI; default web/dist beside the source. */
+  webDir?: string;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -95,7 +99,11 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Content-Security-Policy', "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    // media-src blob: lets the live view feed Media Source Extensions; nothing else leaves 'self'.
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'self'; media-src 'self' blob:; img-src 'self' blob:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
     next();
   });
   if (deps.metrics) app.use(metricsRoutes({ db: deps.db, source: deps.metrics }));
@@ -121,6 +129,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such API route; see INTERFACE.md for the routes' });
   });
+  app.use(webAppRoutes(deps.webDir));
   app.use(errorHandler(deps.log));
   return app;
 }

@@ -1,5 +1,6 @@
 /**
  * Accounts: first-run setup, login/logout, who am I, password change.
+ *   GET  /api/setup -> {required}                   true while no user exists (the UI shows the first-run form)
  *   POST /api/setup {code, username, password}   first admin, once, with the code from the log
  *   POST /api/login {username, password}         -> 200 {username, role} + session cookie | 401 | 429
  *   POST /api/logout                             -> 204, ends this session
@@ -34,6 +35,11 @@ export function authRoutes(ctx: RouteContext): Router {
     const token = createSession(ctx.db, userId, clientAddress(req), ctx.now());
     res.setHeader('Set-Cookie', sessionCookie(token, sessionLifetimeMs));
   };
+
+  // The web UI asks this to choose between the login form and the first-run form.
+  router.get('/setup', (_req, res) => {
+    res.json({ required: Boolean(ctx.setup?.isOpen()) && countUsers(ctx.db) === 0 });
+  });
 
   router.post('/setup', async (req, res) => {
     const body = bodyObject(req.body);

@@ -1,0 +1,114 @@
+/**
+ * The one place the UI talks to Hearth's API (src/http/API.md). Every request goes to
+ * this origin with the session cookie; errors come back as ApiError carrying the
+ * server's own message, which is written for a homeowner and shown as it is.
+ */
+
+export type CameraState =
+  | 'recording'
+  | 'connecting'
+  | 'retrying'
+  | 'offline'
+  | 'auth_failed'
+  | 'identity_mismatch'
+  | 'disk_full'
+  | 'storage_missing'
+  | 'disabled';
+
+export interface Camera {
+  id: string;
+  name: string;
+  state: CameraState;
+  lastError: string | null;
+  lastErrorAtMs: number | null;
+  identity: { serial: string | null; verified: boolean };
+}
+
+export interface Me {
+  username: string;
+  role: 'admin' | 'viewer';
+  cameras: string[];
+}
+
+export interface Segment {
+  id: number;
+  start: number;
+  end: number;
+  bytes: number;
+  url: string;
+}
+
+export interface MotionEvent {
+  id: number;
+  camera: string;
+  start: number;
+  end: number | null;
+  score: number;
+  thumbnail: string | null;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Called when any request answers 401, so the app can show the login page. */
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+export async function api<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  const response = await fetch(path, {
+    method: init.method ?? 'GET',
+    credentials: 'same-origin',
+    headers: init.body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    signal: init.signal,
+  });
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!response.ok) {
+    const body = (parsed ?? {}) as { error?: string; message?: string };
+    if (response.status === 401 && path !== '/api/login' && path !== '/api/setup') onUnauthorized();
+    throw new ApiError(response.status, body.error ?? 'http_' + response.status, body.message ?? `${response.status} ${response.statusText}`);
+  }
+  return parsed as T;
+}
+
+export const getMe = () => api<Me>('/api/me');
+export const getCameras = () => api<Camera[]>('/api/cameras');
+export const getCamera = (id: string) => api<Camera>(`/api/cameras/${encodeURIComponent(id)}`);
+export const login = (username: string, password: string) => api<{ username: string; role: string }>('/api/login', { method: 'POST', body: { username, password } });
+export const setup = (code: string, username: string, password: string) => api<unknown>('/api/setup', { method: 'POST', body: { code, username, password } });
+export const logout = () => api<void>('/api/logout', { method: 'POST', body: {} });
+
+export function getSegments(cameraId: string, fromMs: number, toMs: number): Promise<Segment[]> {
+  return api<Segment[]>(`/api/cameras/${encodeURIComponent(cameraId)}/segments?from=${Math.floor(fromMs)}&to=${Math.ceil(toMs)}`);
+}
+
+export function getEvents(query: { camera?: string; from?: number; to?: number; limit?: number }): Promise<MotionEvent[]> {
+  const params = new URLSearchParams();
+  if (query.camera) params.set('camera', query.camera);
+  if (query.from !== undefined) params.set('from', String(Math.floor(query.from)));
+  if (query.to !== undefined) params.set('to', String(Math.ceil(query.to)));
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  return api<MotionEvent[]>(`/api/events?${params}`);
+}
+
+export const snapshotUrl = (cameraId: string) => `/api/cameras/${encodeURIComponent(cameraId)}/snapshot`;
+export const liveUrl = (cameraId: string) => `/api/cameras/${encodeURIComponent(cameraId)}/live.mp4`;
+export const thumbnailUrl = (eventId: number) => `/api/events/${eventId}/thumbnail`;
+export const exportUrl = (cameraId: string, fromMs: number, toMs: number) =>
+  `/api/export?camera=${encodeURIComponent(cameraId)}&from=${Math.floor(fromMs)}&to=${Math.ceil(toMs)}`;
