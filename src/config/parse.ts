@@ -106,7 +106,7 @@ function parseMqtt(mqtt: Plain): MqttConfig {
   };
 }
 
-function parseMasks(value: unknown, keyPath: string): FrameRect[] {
+export function parseMasks(value: unknown, keyPath: string): FrameRect[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new ConfigError(keyPath, `expected a list of {x, y, w, h} rectangles, got ${describe(value)}`);
   return value.map((item, i) => {

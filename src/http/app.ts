@@ -15,6 +15,7 @@ import { lanOnly } from './lanOnly.ts';
 import { healthRoutes, type HealthSource } from './routes/health.ts';
 import { authRoutes } from './routes/auth.ts';
 import { cameraRoutes } from './routes/cameras.ts';
+import { cameraSettingsRoutes } from './routes/cameraSettings.ts';
 import { playbackRoutes } from './routes/playback.ts';
 import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/export.ts';
@@ -119,6 +120,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', authRoutes(ctx));
   app.use('/api', requireUser);
   app.use('/api', cameraRoutes(ctx));
+  app.use('/api', cameraSettingsRoutes(ctx, deps.config.sourceFile));
   app.use('/api', playbackRoutes(ctx));
   app.use('/api', liveRoutes(ctx));
   app.use('/api', eventRoutes(ctx));

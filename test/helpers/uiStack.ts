@@ -66,12 +66,14 @@ export async function startUiStack(options: UiStackOptions = {}): Promise<UiStac
       const added = await runHearth(['user', 'add', user.username, '--role', user.role, '--password-stdin'], { env, input: user.password + '\n' });
       if (added.code !== 0) throw new Error(`hearth user add ${user.username} failed: ${added.stderr}`);
     }
+    hearth = await startHearthProcess(['--port', '0', '--host', '127.0.0.1'], { env, timeoutMs: 60_000 });
+    // Cameras enter the registry when hearth start reads the config: grant after that.
     for (const camera of viewerCameras) {
       const granted = await runHearth(['user', 'grant', viewer.username, camera, '--scope', 'export'], { env });
       if (granted.code !== 0) throw new Error(`hearth user grant failed: ${granted.stderr}`);
     }
-    hearth = await startHearthProcess(['--port', '0', '--host', '127.0.0.1'], { env, timeoutMs: 60_000 });
   } catch (error) {
+    await hearth?.stop('SIGKILL');
     await simulator.stop();
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
