@@ -90,7 +90,7 @@ test('a config camera with onvif binds its identity once; a different device lat
   assert.deepEqual(mismatches, ['garden']);
 });
 
-test('plain RTSP cameras are unverified; a bound camera that does not answer is not recorded', async () => {
+test('plain RTSP cameras are unverified; a bound camera that does not answer is unreachable (not a mismatch) and not recorded', async () => {
   upsertCamera(fixture.db, { id: 'shed', name: 'Shed', source: 'config', enabled: true, onvif: null, streams: { main: 'rtsp://127.0.0.1:1/x', sub: null }, retentionDays: null, motionEnabled: false, nowMs: Date.now() });
   const check = createIdentityCheck({ db: fixture.db, log: fixture.log, timeoutMs: 1000 });
   assert.deepEqual(await check('shed'), { verdict: 'unverified' });
@@ -98,8 +98,8 @@ test('plain RTSP cameras are unverified; a bound camera that does not answer is 
   await simulator.cameras[0]!.setOffline();
   try {
     const verdict = await check('garden');
-    assert.equal(verdict.verdict, 'mismatch');
-    assert.match(verdict.verdict === 'mismatch' ? verdict.reason : '', /could not ask camera "Garden"/);
+    assert.equal(verdict.verdict, 'unreachable');
+    assert.match(verdict.verdict === 'unreachable' ? verdict.reason : '', new RegExp(`camera "Garden" is unreachable at ${onvif[0]!.service.url.replace(/[.?]/g, '\\$&')}.*ECONNREFUSED.*powered`));
   } finally {
     await simulator.cameras[0]!.setOnline();
   }

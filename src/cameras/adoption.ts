@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import { connectOnvif, OnvifAuthError, OnvifError, type DeviceIdentity, type OnvifConnectOptions, type OnvifDevice } from '../discovery/onvifClient.ts';
 import { getCamera, listCameras, upsertCamera } from './cameraRows.ts';
 import { bindIdentityOnce } from './identityRows.ts';
+import { cameraChanged } from './registryEvents.ts';
 
 export class AdoptionError extends Error {
   override name = 'AdoptionError';
@@ -137,6 +138,8 @@ export async function adoptCamera(request: AdoptRequest, options: AdoptOptions):
     bindIdentityOnce(db, id, { serialNumber: identity.serialNumber, hardwareId: identity.hardwareId, mac }, nowMs);
   })();
   log.info('camera adopted', { event: 'camera.adopted', camera: id, serial: identity.serialNumber, hardwareId: identity.hardwareId, url: request.onvifUrl });
+  // Recording (and motion) start now, not at the next restart.
+  cameraChanged(db, id, log);
   return {
     id,
     name,

@@ -22,8 +22,20 @@ export interface CameraStatus {
   identity: 'verified' | 'unverified' | 'mismatch';
 }
 
-/** Before every (re)start: is the device at the stream address the camera we adopted? */
-export type IdentityCheck = (cameraId: string) => Promise<{ verdict: 'verified' | 'unverified' } | { verdict: 'mismatch'; reason: string }>;
+/**
+ * What the device at the camera's address said about who it is. Only `mismatch` (it
+ * answered with another serial) is an identity problem; `unreachable` (nothing answers)
+ * shows as retrying and `refused` (it answered, but refused our credentials) as
+ * auth_failed. None but verified/unverified lets the recorder start.
+ */
+export type IdentityCheckResult =
+  | { verdict: 'verified' | 'unverified' }
+  | { verdict: 'mismatch'; reason: string }
+  | { verdict: 'unreachable'; reason: string }
+  | { verdict: 'refused'; reason: string };
+
+/** Before every (re)start and periodically while recording: is the device at the camera's address the camera we adopted? */
+export type IdentityCheck = (cameraId: string) => Promise<IdentityCheckResult>;
 
 /** Plain-RTSP cameras cannot prove who they are: recorded, but shown as "identity unverified". */
 export const unverifiedIdentity: IdentityCheck = async () => ({ verdict: 'unverified' });

@@ -1,28 +1,34 @@
 /**
- * The real IdentityCheck (DESIGN.md "Identity"): before a recorder (re)starts, ask the
- * ONVIF device at the camera's stored address who it is and compare with the identity
- * bound at adoption. Never cached: a cached "yes" is exactly how one household's
- * camera ends up recorded under another's name.
+ * The real IdentityCheck (DESIGN.md "Identity"): before a recorder (re)starts and
+ * periodically while it records, ask the ONVIF device at the camera's stored address
+ * who it is and compare with the identity bound at adoption. Never cached: a cached
+ * "yes" is exactly how one household's camera ends up recorded under another's name.
+ *
+ * Verdicts: only a device that answers with another serial is a mismatch. Nothing
+ * answering is "unreachable" (shown as retrying), a device refusing the credentials or
+ * answering with a SOAP fault is "refused" (auth_failed). Neither lets the recorder
+ * start; all three send the relocator looking for the serial at another address.
  */
 import type { Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';
-import { connectOnvif, OnvifError, type DeviceIdentity, type OnvifConnectOptions, type OnvifDevice } from '../discovery/onvifClient.ts';
+import { connectOnvif, OnvifAuthError, OnvifError, OnvifProtocolError, type DeviceIdentity, type OnvifConnectOptions, type OnvifDevice } from '../discovery/onvifClient.ts';
 import { getCamera, getCameraSecrets, type CameraRow } from './cameraRows.ts';
-import type { IdentityCheck } from './cameraStatus.ts';
+import type { IdentityCheck, IdentityCheckResult } from './cameraStatus.ts';
 import { bindIdentityOnce } from './identityRows.ts';
 
 export type IdentityVerdict =
   | { verdict: 'verified'; identity: DeviceIdentity }
   | { verdict: 'unverified' }
   | { verdict: 'mismatch'; reason: string; found: DeviceIdentity }
-  | { verdict: 'unreachable'; reason: string };
+  | { verdict: 'unreachable'; reason: string }
+  | { verdict: 'refused'; reason: string };
 
 export interface IdentityCheckOptions {
   db: Db;
   log: Logger;
   /** Deadline for each ONVIF call; the supervisor gives the whole check 10 s. */
   timeoutMs?: number;
-  /** Called on a mismatch (the relocator hooks in here); must not throw. */
+  /** Called on a mismatch, and when a bound camera does not answer or refuses (the relocator hooks in here); must not throw. */
   onMismatch?: (cameraId: string) => void;
   connect?: (options: OnvifConnectOptions) => Promise<OnvifDevice>;
   nowMs?: () => number;
@@ -66,7 +72,20 @@ export async function verifyCameraIdentity(cameraId: string, options: IdentityCh
     if (camera.serialNumber === null) mac = (await device.getMacAddresses())[0] ?? null;
   } catch (error) {
     if (!(error instanceof OnvifError)) throw error;
-    return { verdict: 'unreachable', reason: `Hearth could not ask camera "${camera.name}" at ${camera.onvifUrl} who it is: ${error.message}` };
+    if (answeredButRefused(error)) {
+      return {
+        verdict: 'refused',
+        reason:
+          `the device at ${camera.onvifUrl} answered but refused to say who it is (${error.message}). ` +
+          `If you changed camera "${camera.name}"'s password, enter the new one in Hearth; if another device took its address, Hearth is looking for the camera elsewhere`,
+      };
+    }
+    return {
+      verdict: 'unreachable',
+      reason:
+        `camera "${camera.name}" is unreachable at ${camera.onvifUrl} (${error.message}). ` +
+        `Check that it is powered and plugged in, and whether your router gave it a new address; Hearth keeps retrying and looks for it by its serial`,
+    };
   } finally {
     device?.close();
   }
@@ -86,10 +105,16 @@ export async function verifyCameraIdentity(cameraId: string, options: IdentityCh
   return { verdict: 'mismatch', reason, found };
 }
 
-/** The IdentityCheck the supervisor calls before every (re)start. */
+/** Wrong credentials, or a SOAP fault: something answered and said no (as opposed to nothing answering). */
+function answeredButRefused(error: OnvifError): boolean {
+  if (error instanceof OnvifAuthError) return true;
+  return error instanceof OnvifProtocolError && error.cause instanceof Error && /SOAP Fault/i.test(error.cause.message);
+}
+
+/** The IdentityCheck the supervisor calls before every (re)start and periodically while recording. */
 export function createIdentityCheck(options: IdentityCheckOptions): IdentityCheck {
   const { log } = options;
-  return async (cameraId) => {
+  return async (cameraId): Promise<IdentityCheckResult> => {
     let result: IdentityVerdict;
     try {
       result = await verifyCameraIdentity(cameraId, options);
@@ -106,16 +131,17 @@ export function createIdentityCheck(options: IdentityCheckOptions): IdentityChec
         log.warn('identity mismatch: not recording', { event: 'camera.identity_mismatch', camera: cameraId, reason: result.reason });
         options.onMismatch?.(cameraId);
         return { verdict: 'mismatch', reason: result.reason };
-      case 'unreachable': {
+      case 'unreachable':
+      case 'refused': {
         const camera = getCamera(options.db, cameraId);
         // Not yet bound: nothing to protect, record as unverified until first contact binds it.
         if (camera && camera.serialNumber === null) return { verdict: 'unverified' };
-        // Bound but unanswering: whoever answers RTSP there cannot prove it is this camera.
-        // IdentityCheck has no 'unreachable' verdict yet, so this shows as identity_mismatch;
-        // the relocator also looks for it, since an unanswering address is how a move starts.
-        log.warn('identity unconfirmed: not recording', { event: 'camera.identity_unreachable', camera: cameraId, reason: result.reason });
+        // Bound but not proving who it is: whoever answers RTSP there cannot be recorded as
+        // this camera. Not a mismatch (nobody claimed another serial), but the relocator
+        // looks anyway: an address that went quiet or changed hands is how a move starts.
+        log.warn(`identity unconfirmed (${result.verdict}): not recording`, { event: `camera.identity_${result.verdict}`, camera: cameraId, reason: result.reason });
         options.onMismatch?.(cameraId);
-        return { verdict: 'mismatch', reason: `identity could not be confirmed: ${result.reason}` };
+        return { verdict: result.verdict, reason: result.reason };
       }
     }
   };

@@ -68,8 +68,11 @@ export function classifyOnvifError(error: unknown, address: string, action: stri
       { cause: error },
     );
   }
+  // A TypeError from the package means the reply lacked a field it indexes blindly
+  // ("Cannot read properties of undefined"): name that, not JavaScript internals.
+  const what = error instanceof TypeError ? 'a reply without the fields ONVIF requires' : message;
   return new OnvifProtocolError(
-    `ONVIF device at ${address} answered ${action} with something Hearth cannot use (${message}): check that the URL points at the camera's ONVIF device service`,
+    `ONVIF device at ${address} answered ${action} with something Hearth cannot use (${what}): check that the URL points at the camera's ONVIF device service`,
     address,
     action,
     { cause: error },

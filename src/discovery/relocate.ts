@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import { getCamera, getCameraSecrets } from '../cameras/cameraRows.ts';
 import { moveCameraAddress } from '../cameras/identityRows.ts';
 import { sameIdentity } from '../cameras/identity.ts';
+import { cameraChanged } from '../cameras/registryEvents.ts';
 import { connectOnvif, OnvifError, type OnvifConnectOptions, type OnvifDevice } from './onvifClient.ts';
 import type { DiscoveredDevice } from './wsDiscoveryProbe.ts';
 
@@ -113,7 +114,10 @@ export function createRelocator(options: RelocatorOptions): Relocator {
         serial: camera.serialNumber,
         from: camera.onvifUrl,
         to: url,
+        streamHost: new URL(main).host,
       });
+      // The recorder retries at once (it may be waiting out a slow backoff); motion follows the new URL.
+      cameraChanged(db, cameraId, log);
       return url;
     }
     log.warn('camera not found at any other address yet', { event: 'camera.relocate_not_found', camera: cameraId, serial: camera.serialNumber, candidates: candidates.length });

@@ -2,12 +2,14 @@
  * The recording service's one entry point, called by `hearth start` (src/hearth.ts):
  * reaps ffmpeg left by a crashed Hearth, checks the recording root's marker, reconciles
  * disk and index, then runs one supervisor per enabled camera and retention on a timer.
+ * `reload(id)` brings one camera in line with the registry while running (adopted,
+ * added, disabled, deleted, moved to a new address), so no restart is needed.
  */
 import path from 'node:path';
 import type { Db } from '../db/sqlite.ts';
 import type { HearthConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { getCameraSecrets, listCameras } from '../cameras/cameraRows.ts';
+import { getCamera, getCameraSecrets, listCameras, type CameraRow } from '../cameras/cameraRows.ts';
 import { CameraSupervisor } from '../cameras/cameraSupervisor.ts';
 import { defaultBackoff, type BackoffPolicy } from '../cameras/backoff.ts';
 import { unverifiedIdentity, type CameraStatus, type IdentityCheck } from '../cameras/cameraStatus.ts';
@@ -17,6 +19,7 @@ import { recordingRoot } from './layout.ts';
 import type { LiveFeed } from './liveFeed.ts';
 import { reconcileRecordings, type ReconcileReport } from './reconcile.ts';
 import { pruneToBudget, runRetention, type RetentionDeps } from './retention.ts';
+import { pruneQuarantine, quarantineSegmentsSince } from './quarantine.ts';
 import { SegmentIndexer } from './segmentIndexer.ts';
 import { lastSegmentEndMs, newestSegmentEndMs } from './segmentRows.ts';
 import { checkRecordingRoot, type StorageCheck } from './storageMarker.ts';
@@ -28,6 +31,13 @@ export interface StartRecordersOptions {
   dataDir: string;
   /** The ONVIF serial check plugs in here; default: every camera "identity unverified". */
   identityCheck?: IdentityCheck;
+  /**
+   * Re-check identity this often while recording (default 5 min; 0 = only before each
+   * run). One SOAP call per camera per period is nothing for a camera, and bounds what a
+   * swap that keeps the stream open could put under the wrong id: at most this much video,
+   * which is then set aside, not served.
+   */
+  identityRecheckMs?: number;
   backoff?: BackoffPolicy;
   retentionIntervalMs?: number;
   /** Free space below this after a recorder failure means `disk_full`. */
@@ -40,10 +50,22 @@ export interface Recorders {
   states(): CameraStatus[];
   /** The live fMP4 feed of a camera's main stream (same RTSP connection as the recording). */
   liveFeed(cameraId: string): LiveFeed | null;
+  /** True while the camera's recorder runs on a device that passed the identity check (motion follows this). */
+  streaming(cameraId: string): boolean;
+  /** Told whenever a camera's state changes or a run starts or ends; returns the unsubscribe function. */
+  onStateChange(listener: () => void): () => void;
+  /** Start, stop, restart or wake the camera's recorder to match its registry row now. */
+  reload(cameraId: string): Promise<void>;
   reconcileReport: ReconcileReport | null;
   runRetentionNow(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Default for StartRecordersOptions.identityRecheckMs. */
+export const defaultIdentityRecheckMs = 5 * 60_000;
+
+/** How often wall time is compared with monotonic time (see ClockGuard.observe). */
+const clockWatchMs = 5_000;
 
 export async function startRecorders(options: StartRecordersOptions): Promise<Recorders> {
   const { db, config, log } = options;
@@ -68,12 +90,15 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
   const reconcileReport = firstCheck.ok ? await reconcileRecordings(db, root, cameras.map((c) => c.id), log) : null;
   const clock = new ClockGuard(log);
   clock.checkAtStart(newestSegmentEndMs(db));
+  // Watch the clock between retention passes too, so a jump is logged when it happens.
+  const clockWatch = setInterval(() => clock.observe(), clockWatchMs);
   const retentionDeps: RetentionDeps = {
     db,
     root,
     log,
     retention: config.retention,
-    cameraDays: (id) => cameras.find((c) => c.id === id)?.retentionDays ?? null,
+    // From the registry each time: cameras adopted while running have their own days too.
+    cameraDays: (id) => getCamera(db, id)?.retentionDays ?? null,
     clock,
   };
 
@@ -89,15 +114,21 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
   const indexer = new SegmentIndexer(db, log, () => void pruneForSpace());
   const registry = new ChildRegistry(runDir);
 
-  const enabled = cameras.filter((c) => c.enabled);
   const supervisors = new Map<string, CameraSupervisor>();
-  const fixedStates: CameraStatus[] = [];
-  enabled.forEach((camera, index) => {
-    const url = getCameraSecrets(db, camera.id)?.streams.main ?? null;
-    if (!url) {
-      fixedStates.push(fixedStatus(camera.id, 'offline', `camera "${camera.name}" has no main stream URL yet: add streams.main in the config or adopt it through ONVIF`));
-      return;
+  const fixedStates = new Map<string, CameraStatus>();
+  const listeners = new Set<() => void>();
+  const changed = (): void => {
+    for (const listener of [...listeners]) {
+      try {
+        listener();
+      } catch (error) {
+        log.error('a recorder state listener failed', { event: 'recorders.listener_failed', error: (error as Error).stack ?? String(error) });
+      }
     }
+  };
+  let stopping: Promise<void> | null = null;
+
+  const startSupervisor = (camera: CameraRow, url: string, rotationOffsetSeconds: number): void => {
     const supervisor = new CameraSupervisor({
       cameraId: camera.id,
       cameraName: camera.name,
@@ -105,8 +136,7 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
       currentInputUrl: () => getCameraSecrets(db, camera.id)?.streams.main ?? null,
       root,
       segmentSeconds: config.recording.segmentSeconds,
-      // Spread file switches evenly over the segment period (DESIGN.md: staggered rotation).
-      rotationOffsetSeconds: (index * config.recording.segmentSeconds) / enabled.length,
+      rotationOffsetSeconds,
       lastEndMs: lastSegmentEndMs(db, camera.id) ?? 0,
       backoff: options.backoff ?? defaultBackoff,
       stallMs: options.stallMs ?? 20_000,
@@ -117,13 +147,81 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
       indexer,
       registry,
       identityCheck: options.identityCheck ?? unverifiedIdentity,
+      identityRecheckMs: options.identityRecheckMs ?? defaultIdentityRecheckMs,
+      quarantineSince: async (sinceMs) => {
+        const moved = await quarantineSegmentsSince(db, root, camera.id, sinceMs, log);
+        await pruneQuarantine(root, camera.id, Date.now());
+        return moved;
+      },
+      onChange: changed,
       checkStorage,
       pruneForSpace,
     });
     supervisors.set(camera.id, supervisor);
+    fixedStates.delete(camera.id);
     supervisor.start();
+  };
+
+  /** What a camera without a running supervisor shows; null = it should have one. */
+  const fixedStateOf = (camera: CameraRow | null): CameraStatus | 'none' | null => {
+    if (!camera) return 'none';
+    if (!camera.enabled) return fixedStatus(camera.id, 'disabled', null);
+    if (!getCameraSecrets(db, camera.id)?.streams.main) {
+      return fixedStatus(camera.id, 'offline', `camera "${camera.name}" has no main stream URL yet: add streams.main in the config or adopt it through ONVIF`);
+    }
+    return null;
+  };
+
+  const enabled = cameras.filter((c) => c.enabled);
+  enabled.forEach((camera, index) => {
+    const fixed = fixedStateOf(camera);
+    if (fixed === 'none') return;
+    if (fixed) {
+      fixedStates.set(camera.id, fixed);
+      return;
+    }
+    // Spread file switches evenly over the segment period (DESIGN.md: staggered rotation).
+    startSupervisor(camera, getCameraSecrets(db, camera.id)?.streams.main ?? '', (index * config.recording.segmentSeconds) / enabled.length);
   });
-  for (const camera of cameras.filter((c) => !c.enabled)) fixedStates.push(fixedStatus(camera.id, 'disabled', null));
+  for (const camera of cameras.filter((c) => !c.enabled)) fixedStates.set(camera.id, fixedStatus(camera.id, 'disabled', null));
+
+  // One reload per camera at a time: adoption and relocation may both fire for one camera.
+  const reloading = new Map<string, Promise<void>>();
+  const reloadNow = async (cameraId: string): Promise<void> => {
+    if (stopping) return;
+    const camera = getCamera(db, cameraId);
+    const fixed = fixedStateOf(camera);
+    const running = supervisors.get(cameraId);
+    if (fixed === null && camera) {
+      if (running) {
+        running.refresh();
+        return;
+      }
+      // A new camera takes the next offset in the rotation cycle: later ones fill the gaps.
+      const offset = ((supervisors.size * config.recording.segmentSeconds) / (supervisors.size + 1)) % config.recording.segmentSeconds;
+      startSupervisor(camera, getCameraSecrets(db, cameraId)?.streams.main ?? '', offset);
+      log.info('recorder started for a camera added while running', { event: 'recorders.camera_added', camera: cameraId });
+      changed();
+      return;
+    }
+    if (running) {
+      supervisors.delete(cameraId);
+      await running.stop();
+      log.info('recorder stopped: camera disabled or removed', { event: 'recorders.camera_removed', camera: cameraId });
+    }
+    if (fixed === 'none') fixedStates.delete(cameraId);
+    else if (fixed) fixedStates.set(cameraId, fixed);
+    changed();
+  };
+  const reload = (cameraId: string): Promise<void> => {
+    const previous = reloading.get(cameraId) ?? Promise.resolve();
+    const next = previous.then(() => reloadNow(cameraId));
+    const settled = next.finally(() => {
+      if (reloading.get(cameraId) === settled) reloading.delete(cameraId);
+    });
+    reloading.set(cameraId, settled);
+    return next;
+  };
 
   const runRetentionNow = async (): Promise<void> => {
     if (!storage.ok) return;
@@ -136,16 +234,24 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
   const retentionTimer = setInterval(() => void runRetentionNow(), options.retentionIntervalMs ?? 60_000);
   void runRetentionNow();
 
-  let stopping: Promise<void> | null = null;
   return {
-    states: () => [...[...supervisors.values()].map((s) => s.getStatus()), ...fixedStates].sort((a, b) => a.cameraId.localeCompare(b.cameraId)),
+    states: () => [...[...supervisors.values()].map((s) => s.getStatus()), ...fixedStates.values()].sort((a, b) => a.cameraId.localeCompare(b.cameraId)),
     liveFeed: (id) => supervisors.get(id)?.live ?? null,
+    streaming: (id) => supervisors.get(id)?.streaming() ?? false,
+    onStateChange: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    reload,
     reconcileReport,
     runRetentionNow,
     stop: () => {
       stopping ??= (async () => {
         clearInterval(retentionTimer);
+        clearInterval(clockWatch);
+        await Promise.allSettled([...reloading.values()]);
         await Promise.all([...supervisors.values()].map((s) => s.stop()));
+        listeners.clear();
         if (!indexer.close()) log.error('some finished segments could not be indexed before stopping; the next start indexes them', { event: 'segment.unindexed_at_stop' });
         registry.close();
         log.info('recorders stopped', { event: 'recorders.stopped' });

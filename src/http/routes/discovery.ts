@@ -11,6 +11,7 @@ import { Router, type Request } from 'express';
 import type { Db } from '../../db/sqlite.ts';
 import { adoptCamera, AdoptionError } from '../../cameras/adoption.ts';
 import { getCamera, listCameras, upsertCamera } from '../../cameras/cameraRows.ts';
+import { cameraChanged } from '../../cameras/registryEvents.ts';
 import type { DiscoveryResults, DiscoveryService } from '../../discovery/discoveryService.ts';
 import { isLanUrl } from '../../discovery/lanUrl.ts';
 import type { RouteContext } from '../context.ts';
@@ -111,6 +112,7 @@ export function discoveryRoutes(ctx: RouteContext, discovery: DiscoveryService |
     const rtspSub = body.rtspSub === undefined || body.rtspSub === null || body.rtspSub === '' ? null : rtspField(body, 'rtspSub');
     upsertCamera(ctx.db, { id, name, source: 'adopted', enabled: true, onvif: null, streams: { main: rtspMain, sub: rtspSub }, retentionDays: null, motionEnabled: true, nowMs: ctx.now() });
     ctx.log.info('camera added by RTSP URL (identity unverified)', { event: 'camera.added_manual', camera: id });
+    cameraChanged(ctx.db, id, ctx.log);
     res.status(201).json({ id, name, identity: { serial: null, verified: false } });
   });
 
