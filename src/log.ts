@@ -3,6 +3,7 @@
  * Readable by a homeowner in `journalctl`, greppable by scripts (keys are stable).
  * Fields never hold secrets: callers pass camera ids, not URLs with passwords.
  */
+import { redactCredentials } from './net/redactCredentials.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
@@ -45,7 +46,7 @@ export function createLogger(
 
   const emit = (level: LogLevel, message: string, fields: LogFields = {}): void => {
     if (levelRank[level] < minRank) return;
-    sink.write(formatRecord(level, message, { ...base, ...fields }, new Date()));
+    sink.write(redactCredentials(formatRecord(level, message, { ...base, ...fields }, new Date())));
   };
 
   return {

@@ -8,6 +8,7 @@
  * (quarantines) everything written since the last good check: those segments cannot be
  * proven to be this camera's, so they are neither served nor deleted.
  */
+import { redactCredentials } from '../net/redactCredentials.ts';
 import { mkdirSync, readdirSync, statSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -472,6 +473,8 @@ export class CameraSupervisor {
   }
 
   private setState(state: CameraState, error: string | null): void {
+    // ffmpeg's errors repeat the stream URL: the password must not reach viewers or the log.
+    if (error !== null) error = redactCredentials(error);
     const changed = state !== this.status.state || (error !== null && error !== this.status.lastError);
     const stateChanged = state !== this.status.state;
     if (state !== this.status.state) this.status.sinceMs = Date.now();

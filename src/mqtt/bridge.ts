@@ -7,6 +7,7 @@
  * bounded), and the latest retained values are republished on every (re)connect, so the
  * broker converges to the truth as soon as it is back.
  */
+import { redactUrl } from '../net/redactCredentials.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MqttConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
@@ -180,7 +181,3 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
   };
 }
 
-/** The broker URL may carry credentials; logs never do. */
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
-}

@@ -7,6 +7,7 @@
  * A change takes effect at once: recorders and motion hear it through cameraChanged.
  */
 import { Router } from 'express';
+import { redactUrl } from '../../net/redactCredentials.ts';
 import { getCamera, getCameraSecrets } from '../../cameras/cameraRows.ts';
 import { getMotionSettings, updateCameraSettings, type CameraSettingsPatch } from '../../cameras/cameraSettings.ts';
 import { cameraChanged } from '../../cameras/registryEvents.ts';
@@ -20,18 +21,6 @@ import { privateNoStore } from '../access.ts';
 
 const settingsKeys = ['name', 'enabled', 'retentionDays', 'motion'];
 const motionKeys = ['enabled', 'sensitivity', 'masks'];
-
-/** rtsp://user:secret@host/... -> rtsp://user:***@host/...: the UI shows where, never the password. */
-export function redactUrl(url: string | null): string | null {
-  if (!url) return url;
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return null;
-  }
-}
 
 export function parseSettingsPatch(body: Record<string, unknown>): CameraSettingsPatch {
   const unknown = Object.keys(body).filter((k) => !settingsKeys.includes(k));
