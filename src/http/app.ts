@@ -20,7 +20,10 @@ import { playbackRoutes } from './routes/playback.ts';
 import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/export.ts';
 import { liveRoutes } from './routes/live.ts';
+import { liveFallbackRoutes } from './routes/liveFallback.ts';
+import { Mpeg1Fanout } from '../live/mpeg1Fanout.ts';
 import { userRoutes } from './routes/users.ts';
+import { systemRoutes } from './routes/system.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authenticate, requireUser } from './session.ts';
 import { csrfGuard } from './csrf.ts';
@@ -123,9 +126,11 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', cameraSettingsRoutes(ctx, deps.config.sourceFile));
   app.use('/api', playbackRoutes(ctx));
   app.use('/api', liveRoutes(ctx));
+  app.use('/api', liveFallbackRoutes(ctx, new Mpeg1Fanout({ live: ctx.live, ffmpegPath, log: deps.log })));
   app.use('/api', eventRoutes(ctx));
   app.use('/api', exportRoutes(ctx));
   app.use('/api', userRoutes(ctx));
+  app.use('/api', systemRoutes(ctx, deps.config.retention));
   app.use('/api', auditRoutes(ctx));
   app.use('/api', discoveryRoutes(ctx, deps.discovery ?? null));
   app.use('/api', (_req, res) => {

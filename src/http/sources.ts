@@ -46,6 +46,9 @@ export function liveSourceFromFeeds(feedOf: (cameraId: string) => LiveFeed | nul
       feed.on('reset', onReset);
       const init = feed.initSegment();
       if (init) subscriber.init(init);
+      // The newest whole GOP right after init: the viewer's first frame comes now, not at the next keyframe.
+      const latest = feed.latestFragment();
+      if (init && latest) subscriber.fragment(latest);
       return () => {
         feed.off('init', onInit);
         feed.off('fragment', onFragment);

@@ -15,6 +15,8 @@ export interface LiveFeedEvents {
 export class LiveFeed extends EventEmitter<LiveFeedEvents> {
   private init: Buffer | null = null;
   private pending: Buffer[] = [];
+  /** The newest complete fragment (starts on a keyframe: frag_keyframe), so a new viewer sees a picture at once instead of after the next GOP. */
+  private latest: Buffer | null = null;
   private buffered: Buffer = Buffer.alloc(0);
   private lastFragmentAtMs = 0;
 
@@ -26,6 +28,10 @@ export class LiveFeed extends EventEmitter<LiveFeedEvents> {
     return this.init;
   }
 
+  latestFragment(): Buffer | null {
+    return this.latest;
+  }
+
   /** Wall time of the last fragment, 0 before the first: the recorder's liveness signal. */
   lastFragmentMs(): number {
     return this.lastFragmentAtMs;
@@ -34,6 +40,7 @@ export class LiveFeed extends EventEmitter<LiveFeedEvents> {
   /** Called by the recorder when it (re)starts ffmpeg. */
   restart(): void {
     this.init = null;
+    this.latest = null;
     this.pending = [];
     this.buffered = Buffer.alloc(0);
     this.emit('reset');
@@ -69,6 +76,7 @@ export class LiveFeed extends EventEmitter<LiveFeedEvents> {
       const fragment = Buffer.concat(this.pending);
       this.pending = [];
       this.lastFragmentAtMs = Date.now();
+      this.latest = fragment;
       this.emit('fragment', fragment);
     }
   }

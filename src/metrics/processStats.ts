@@ -1,0 +1,97 @@
+/**
+ * CPU and memory of Hearth and its ffmpeg children, for the system page. CPU is a
+ * percentage of one core since the previous reading (or since start on the first),
+ * because that is what a homeowner compares against "the Pi feels slow".
+ */
+import os from 'node:os';
+import { readFileSync } from 'node:fs';
+
+const clockTicksPerSecond = 100;
+
+export interface ProcessStats {
+  /** Node itself, % of one core. */
+  cpuPercent: number;
+  /** The ffmpeg recorders and motion decoders (direct children), % of one core; null off Linux. */
+  childrenCpuPercent: number | null;
+  children: number | null;
+  rssBytes: number;
+  heapUsedBytes: number;
+  childrenRssBytes: number | null;
+  loadAverage: [number, number, number];
+  cpuCores: number;
+  totalMemoryBytes: number;
+  freeMemoryBytes: number;
+  uptimeMs: number;
+}
+
+interface Sample {
+  atMs: number;
+  selfMicros: number;
+  childMs: Map<number, number>;
+}
+
+let previous: Sample | null = null;
+
+function childPids(): number[] | null {
+  try {
+    return readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return null; // not Linux, or /proc hidden (hardened unit): the page says "unknown"
+  }
+}
+
+/** utime+stime (ms) and RSS (bytes) of a pid; null once it has exited. */
+function procStat(pid: number): { cpuMs: number; rssBytes: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
+    const rssBytes = Number(fields[21]) * 4096;
+    return { cpuMs, rssBytes };
+  } catch {
+    return null;
+  }
+}
+
+export function readProcessStats(nowMs = Date.now()): ProcessStats {
+  const usage = process.cpuUsage();
+  const selfMicros = usage.user + usage.system;
+  const uptimeMs = process.uptime() * 1000;
+  const pids = childPids();
+  const childMs = new Map<number, number>();
+  let childrenRss: number | null = null;
+  if (pids) {
+    childrenRss = 0;
+    for (const pid of pids) {
+      const stat = procStat(pid);
+      if (!stat) continue;
+      childMs.set(pid, stat.cpuMs);
+      childrenRss += stat.rssBytes;
+    }
+  }
+  const base = previous && nowMs - previous.atMs >= 500 ? previous : null;
+  const wallMs = base ? nowMs - base.atMs : Math.max(1, uptimeMs);
+  const cpuPercent = ((selfMicros - (base?.selfMicros ?? 0)) / 1000 / wallMs) * 100;
+  let childrenCpuPercent: number | null = null;
+  if (pids && base) {
+    let spentMs = 0;
+    for (const [pid, ms] of childMs) spentMs += ms - (base.childMs.get(pid) ?? 0); // a child born since the base spent all its CPU inside the window
+    childrenCpuPercent = (spentMs / wallMs) * 100;
+  }
+  if (!base || nowMs - (previous?.atMs ?? 0) >= 500) previous = { atMs: nowMs, selfMicros, childMs };
+  const memory = process.memoryUsage();
+  const load = os.loadavg();
+  return {
+    cpuPercent: Math.max(0, cpuPercent),
+    childrenCpuPercent: childrenCpuPercent === null ? null : Math.max(0, childrenCpuPercent),
+    children: pids ? childMs.size : null,
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    childrenRssBytes: childrenRss,
+    loadAverage: [load[0] ?? 0, load[1] ?? 0, load[2] ?? 0],
+    cpuCores: os.cpus().length,
+    totalMemoryBytes: os.totalmem(),
+    freeMemoryBytes: os.freemem(),
+    uptimeMs,
+  };
+}
