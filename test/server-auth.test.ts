@@ -40,8 +40,9 @@ test('first run: no default password, a one-time code from the log makes the fir
     assert.match(((await weak.json()) as { message: string }).message, /at least 8/);
     const ok = await client.json('/api/setup', 'POST', { code: code.toLowerCase(), username: 'ann', password: passwordOf('ann') });
     assert.equal(ok.status, 201, await ok.clone().text());
-    const me = (await (await client.request('/api/me')).json()) as { username: string; role: string; cameras: string[] };
-    assert.deepEqual(me, { username: 'ann', role: 'admin', cameras: ['front-door', 'garden', 'nursery'] });
+    const me = (await (await client.request('/api/me')).json()) as { username: string; role: string; cameras: string[]; recordings: string[]; export: string[] };
+    const all = ['front-door', 'garden', 'nursery'];
+    assert.deepEqual(me, { username: 'ann', role: 'admin', cameras: all, recordings: all, export: all });
     const again = await new Client(server.url).json('/api/setup', 'POST', { code, username: 'eve', password: passwordOf('eve') });
     assert.equal(again.status, 409, 'the code works once');
   } finally {
@@ -256,6 +257,8 @@ test('admins manage users and grants through the API; viewers cannot', async () 
     const granted = await admin.json('/api/users/nanny/grants/nursery', 'PUT', { scope: 'live' });
     assert.deepEqual(await granted.json(), { username: 'nanny', camera: 'nursery', scope: 'live' });
     assert.deepEqual(((await (await nanny.request('/api/me')).json()) as { cameras: string[] }).cameras, ['nursery'], 'effective on the next request');
+    const scopes = (await (await nanny.request('/api/me')).json()) as { recordings: string[]; export: string[] };
+    assert.deepEqual([scopes.recordings, scopes.export], [[], []], '/api/me: live only, so the UI offers no playback or download');
     assert.equal((await nanny.request('/api/events?camera=nursery')).status, 404);
     assert.equal((await admin.request('/api/users/nanny/grants/nursery', { method: 'PUT' })).status, 200, 'no body: scope recordings');
     assert.equal((await nanny.request('/api/events?camera=nursery')).status, 200);

@@ -28,6 +28,9 @@ export interface Me {
   username: string;
   role: 'admin' | 'viewer';
   cameras: string[];
+  /** Cameras whose recordings / exports this user may have (scopes nest: export ⊂ recordings ⊂ cameras). */
+  recordings?: string[];
+  export?: string[];
 }
 
 export interface Segment {
@@ -81,7 +84,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   }
   if (!response.ok) {
     const body = (parsed ?? {}) as { error?: string; message?: string };
-    if (response.status === 401 && path !== '/api/login' && path !== '/api/setup') onUnauthorized();
+    // Only a lost session logs out; a camera refusing its password (adopt_auth) is also a 401.
+    if (response.status === 401 && body.error === 'unauthorized') onUnauthorized();
     throw new ApiError(response.status, body.error ?? 'http_' + response.status, body.message ?? `${response.status} ${response.statusText}`);
   }
   return parsed as T;
@@ -112,3 +116,43 @@ export const liveUrl = (cameraId: string) => `/api/cameras/${encodeURIComponent(
 export const thumbnailUrl = (eventId: number) => `/api/events/${eventId}/thumbnail`;
 export const exportUrl = (cameraId: string, fromMs: number, toMs: number) =>
   `/api/export?camera=${encodeURIComponent(cameraId)}&from=${Math.floor(fromMs)}&to=${Math.ceil(toMs)}`;
+
+/** GET /api/system (admin): storage, the forecast of days kept, camera states, Hearth's CPU and memory. */
+export interface SystemInfo {
+  atMs: number;
+  storage: { totalBytes: number; usedBytes: number; availableBytes: number; recordingBytes: number; maxDiskPercent: number; rootMissing: boolean };
+  forecast: {
+    recordingBytes: number;
+    bytesPerDay: number | null;
+    allowedBytes: number;
+    daysByDisk: number | null;
+    daysByAge: number;
+    daysKept: number;
+    limitedBy: 'age' | 'disk';
+  };
+  cameras: Array<{
+    id: string;
+    name: string;
+    state: CameraState;
+    lastError: string | null;
+    lastErrorAtMs: number | null;
+    retentionDays: number;
+    recordingBytes: number;
+    oldestMs: number | null;
+    newestMs: number | null;
+  }>;
+  process: {
+    cpuPercent: number;
+    childrenCpuPercent: number | null;
+    children: number | null;
+    rssBytes: number;
+    heapUsedBytes: number;
+    childrenRssBytes: number | null;
+    loadAverage: [number, number, number];
+    cpuCores: number;
+    totalMemoryBytes: number;
+    freeMemoryBytes: number;
+    uptimeMs: number;
+  };
+}
+export const getSystem = () => api<SystemInfo>('/api/system');

@@ -115,7 +115,14 @@ export function authRoutes(ctx: RouteContext): Router {
   router.get('/me', (_req, res) => {
     const user = currentUser(res);
     privateNoStore(res);
-    res.json({ username: user.username, role: user.role, cameras: visibleCameraIds(ctx.db, user.userId, 'live') });
+    // `recordings`/`export`: which of them the UI may offer playback and downloads for.
+    res.json({
+      username: user.username,
+      role: user.role,
+      cameras: visibleCameraIds(ctx.db, user.userId, 'live'),
+      recordings: visibleCameraIds(ctx.db, user.userId, 'recordings'),
+      export: visibleCameraIds(ctx.db, user.userId, 'export'),
+    });
   });
 
   router.post('/me/password', async (req, res) => {

@@ -1,6 +1,227 @@
-// Placeholder while issue 7 is being built: replaced by the real page.
-import type { Me } from '../api.ts';
+/**
+ * Motion events (#/events?camera=&day=YYYY-MM-DD): thumbnails newest first, more loaded as
+ * the list scrolls (an IntersectionObserver on a sentinel; each page asks for events older
+ * than the oldest shown). Filtered by camera and local day. A click opens the event's clip
+ * in an overlay player from 2 s before the event, with a way into the timeline there.
+ * Only cameras the user may see recordings of appear: the server answers for those only.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, getCameras, getEvents, thumbnailUrl, type Camera, type Me, type MotionEvent } from '../api.ts';
+import { href, navigate } from '../router.ts';
+import { RecordedVideo } from '../components/playerRecorded.tsx';
+import { clockTime, dateTime, dayMs, duration, localDayKey, nextLocalDay, parseDayKey } from '../playback/timeFormat.ts';
+import './events.css';
 
-export function EventsPage(_props: { me: Me; query: URLSearchParams }) {
-  return <section class="page"><h2>EventsPage</h2></section>;
+const pageSize = 48;
+/** The API answers at most 31 days per request; without a day filter we walk back window by window. */
+const windowMs = 30 * dayMs;
+/** Windows with no events before we stop looking further back (retention is usually 14 days). */
+const maxEmptyWindows = 2;
+
+interface Listing {
+  events: MotionEvent[];
+  /** Older events may exist: keep the sentinel. */
+  more: boolean;
+  loading: boolean;
+  error: string | null;
+}
+
+export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
+  const cameraFilter = query.get('camera') ?? '';
+  const dayKey = query.get('day') ?? '';
+  const dayStart = parseDayKey(dayKey);
+  const [cameras, setCameras] = useState<Camera[] | null>(null);
+  const [listing, setListing] = useState<Listing>({ events: [], more: true, loading: true, error: null });
+  const [open, setOpen] = useState<MotionEvent | null>(null);
+  const sentinel = useRef<HTMLDivElement>(null);
+  // The cursor of the next page, kept outside state so the observer reads the latest.
+  const cursor = useRef<{ toMs: number; emptyWindows: number; busy: boolean; generation: number }>({ toMs: 0, emptyWindows: 0, busy: false, generation: 0 });
+
+  useEffect(() => {
+    // The filter offers only cameras whose recordings this user may see (live-only ones have no events here).
+    const mayRecordings = (c: Camera) => me.role === 'admin' || !me.recordings || me.recordings.includes(c.id);
+    getCameras()
+      .then((all) => setCameras(all.filter(mayRecordings)))
+      .catch(() => setCameras([]));
+  }, []);
+
+  const lowerBound = dayStart ?? 0;
+  const upperBound = dayStart !== null ? nextLocalDay(dayStart) : null;
+
+  const loadMore = async () => {
+    const c = cursor.current;
+    if (c.busy) return;
+    c.busy = true;
+    const generation = c.generation;
+    setListing((l) => ({ ...l, loading: true, error: null }));
+    try {
+      // Bounded: one page, or a few empty 30-day windows further back.
+      for (let attempt = 0; attempt < 4; attempt += 1) {
+        const to = c.toMs;
+        const from = Math.max(lowerBound, to - windowMs);
+        const page = await getEvents({ camera: cameraFilter || undefined, from, to, limit: pageSize });
+        if (generation !== cursor.current.generation) return;
+        if (page.length > 0) {
+          // Next page: strictly older than the oldest shown (same-millisecond events are de-duplicated by id).
+          c.toMs = page[page.length - 1]!.start + 1;
+          c.emptyWindows = 0;
+          const full = page.length === pageSize;
+          // A short page exhausts this window: continue from its start, if anything can be older.
+          if (!full) c.toMs = from;
+          const more = full || from > lowerBound;
+          setListing((l) => {
+            const seen = new Set(l.events.map((e) => e.id));
+            return { events: [...l.events, ...page.filter((e) => !seen.has(e.id))], more, loading: false, error: null };
+          });
+          return;
+        }
+        c.emptyWindows += 1;
+        c.toMs = from;
+        if (from <= lowerBound || c.emptyWindows >= maxEmptyWindows) {
+          setListing((l) => ({ ...l, more: false, loading: false }));
+          return;
+        }
+      }
+      setListing((l) => ({ ...l, loading: false }));
+    } catch (error) {
+      if (generation !== cursor.current.generation) return;
+      const message =
+        error instanceof ApiError && error.status === 404 && cameraFilter
+          ? `there is no camera “${cameraFilter}” whose recordings you may see.`
+          : (error as Error).message;
+      setListing((l) => ({ ...l, loading: false, more: false, error: message }));
+    } finally {
+      if (generation === cursor.current.generation) c.busy = false;
+    }
+  };
+
+  // A new filter starts a new listing.
+  useEffect(() => {
+    cursor.current = { toMs: upperBound ?? Date.now() + 1000, emptyWindows: 0, busy: false, generation: cursor.current.generation + 1 };
+    setListing({ events: [], more: true, loading: true, error: null });
+    void loadMore();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [cameraFilter, dayKey]);
+
+  // Infinite scroll: when the sentinel comes near the viewport, load the next page.
+  useEffect(() => {
+    const target = sentinel.current;
+    if (!target || !listing.more) return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) void loadMore();
+    }, { rootMargin: '600px 0px' });
+    observer.observe(target);
+    return () => observer.disconnect();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [listing.more, listing.events.length, cameraFilter, dayKey]);
+
+  const setFilter = (camera: string, day: string) => {
+    const q: Record<string, string> = {};
+    if (camera) q.camera = camera;
+    if (day) q.day = day;
+    navigate(['events'], Object.keys(q).length ? q : undefined);
+  };
+
+  const nameOf = (id: string) => cameras?.find((c) => c.id === id)?.name ?? id;
+
+  return (
+    <section class="page events">
+      <div class="toolbar events-filters">
+        <h2>Events</h2>
+        <span class="spacer" />
+        <label class="inline">
+          Camera
+          <select name="camera" value={cameraFilter} onChange={(e) => setFilter((e.target as HTMLSelectElement).value, dayKey)}>
+            <option value="">All cameras</option>
+            {(cameras ?? []).map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="inline">
+          Day
+          <input type="date" name="day" value={dayKey} max={localDayKey(Date.now())} onChange={(e) => setFilter(cameraFilter, (e.target as HTMLInputElement).value)} />
+        </label>
+        {dayKey && (
+          <button type="button" class="link" onClick={() => setFilter(cameraFilter, '')}>
+            Any day
+          </button>
+        )}
+      </div>
+
+      {listing.error && (
+        <p class="error" role="alert">
+          Could not load events: {listing.error}
+        </p>
+      )}
+      {!listing.loading && !listing.error && listing.events.length === 0 && (
+        <p class="empty-note" role="status">
+          {cameras && cameras.length === 0
+            ? 'There are no cameras you may see recordings of yet.'
+            : `No motion ${dayStart !== null ? `on ${new Date(dayStart).toLocaleDateString()}` : 'recorded lately'}${cameraFilter ? ` on ${nameOf(cameraFilter)}` : ''}. Events appear here when a camera with motion detection sees something move.`}
+        </p>
+      )}
+
+      <ul class="event-grid">
+        {listing.events.map((event) => (
+          <li key={event.id}>
+            <button type="button" class="event-card" data-event-id={event.id} data-camera={event.camera} onClick={() => setOpen(event)} aria-label={`Motion on ${nameOf(event.camera)} at ${dateTime(event.start)}`}>
+              {event.thumbnail ? (
+                <img src={thumbnailUrl(event.id)} alt="" loading="lazy" decoding="async" width={320} height={180} />
+              ) : (
+                <span class="no-thumb">No picture</span>
+              )}
+              <span class="event-meta">
+                <strong>{nameOf(event.camera)}</strong>
+                <span>{dateTime(event.start)}</span>
+                <span class="muted">
+                  {event.end ? duration(event.end - event.start) : 'ongoing'} · score {Math.round(event.score * 1000) / 10}%
+                </span>
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      {listing.more && <div ref={sentinel} class="sentinel" aria-hidden="true" />}
+      {listing.loading && <p class="muted">Loading events…</p>}
+      {!listing.more && listing.events.length > 0 && <p class="muted end-note">That is everything{dayStart !== null ? ' for this day' : ' Hearth still keeps'}.</p>}
+
+      {open && <EventOverlay event={open} cameraName={nameOf(open.camera)} onClose={() => setOpen(null)} />}
+    </section>
+  );
+}
+
+/** The clip: recorded playback from 2 s before the event, over the grid. */
+function EventOverlay({ event, cameraName, onClose }: { event: MotionEvent; cameraName: string; onClose: () => void }) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [onClose]);
+  const startMs = event.start - 2000;
+  return (
+    <div class="event-overlay" role="dialog" aria-modal="true" aria-label={`Motion on ${cameraName}`} onClick={(e) => e.target === e.currentTarget && onClose()}>
+      <div class="event-overlay-body card">
+        <div class="toolbar">
+          <strong>{cameraName}</strong>
+          <span class="muted">
+            {dateTime(event.start)}
+            {event.end ? ` – ${clockTime(event.end)}` : ''}
+          </span>
+          <span class="spacer" />
+          <a class="button-link" href={href(['timeline', event.camera], { t: startMs })}>
+            Open in timeline
+          </a>
+          <button type="button" onClick={onClose} aria-label="Close">
+            Close
+          </button>
+        </div>
+        <RecordedVideo cameraId={event.camera} startMs={startMs} label={`Motion clip from ${cameraName}`} />
+      </div>
+    </div>
+  );
 }

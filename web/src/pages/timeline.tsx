@@ -1,6 +1,419 @@
-// Placeholder while issue 7 is being built: replaced by the real page.
-import type { Me } from '../api.ts';
+/**
+ * Recorded video of one camera (#/timeline/ID?t=MS): the player, a day/hour scrubber
+ * with recorded ranges and motion events, speeds, previous/next event, and "Download
+ * range". ?t= follows the playhead (debounced) so a reload or bookmark returns to it.
+ * Keys: space play/pause, ←/→ ±10 s, shift+←/→ ±1 min, j/k previous/next event, 1/2/4 speed.
+ */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, exportUrl, getCameras, getEvents, getSegments, type Camera, type Me } from '../api.ts';
+import { href, navigate } from '../router.ts';
+import { useKeys } from '../shortcuts.ts';
+import { StateBadge } from '../components/cameraState.tsx';
+import { RecordedVideo } from '../components/playerRecorded.tsx';
+import { Scrubber, clampView, type ScrubberView, type TimeRange } from '../components/scrubber.tsx';
+import type { RecordedPlayer } from '../playback/recordedPlayer.ts';
+import { clockTime, dateTime, dayMs, duration, hourMs, localDayStart, minuteMs } from '../playback/timeFormat.ts';
+import './timeline.css';
 
-export function TimelinePage({ cameraId }: { cameraId: string; me: Me; query: URLSearchParams }) {
-  return <section class="page"><h2>TimelinePage</h2></section>;
+const maxExportMs = 6 * hourMs;
+
+type CamerasState = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready'; cameras: Camera[] };
+
+export function TimelinePage({ cameraId, me, query }: { cameraId: string; me: Me; query: URLSearchParams }) {
+  const [state, setState] = useState<CamerasState>({ status: 'loading' });
+  useEffect(() => {
+    getCameras()
+      .then((cameras) => setState({ status: 'ready', cameras }))
+      .catch((error: Error) => setState({ status: 'error', message: error.message }));
+  }, []);
+
+  if (state.status === 'loading') return <section class="page timeline"><p class="muted">Loading cameras…</p></section>;
+  if (state.status === 'error') return <section class="page timeline"><p class="error" role="alert">Could not load the cameras: {state.message}</p></section>;
+  const cameras = state.cameras;
+  if (cameras.length === 0) {
+    return (
+      <section class="page timeline">
+        <h2>Recordings</h2>
+        <p class="empty-note">There are no cameras you may see yet. An admin adds cameras in Settings and can give you access to them.</p>
+      </section>
+    );
+  }
+  const camera = cameras.find((c) => c.id === cameraId) ?? (cameraId ? null : cameras[0]!);
+  if (!camera) {
+    return (
+      <section class="page timeline">
+        <h2>Recordings</h2>
+        <p class="empty-note">This camera does not exist or you may not see it.</p>
+        <CameraPicker cameras={cameras} value="" onPick={(id) => navigate(['timeline', id])} />
+      </section>
+    );
+  }
+  const t = Number(query.get('t'));
+  // Older servers do not say; then the segments request answers (404 = live only).
+  const mayRecordings = me.role === 'admin' || !me.recordings || me.recordings.includes(camera.id);
+  const mayExport = me.role === 'admin' || !me.export || me.export.includes(camera.id);
+  return (
+    <CameraTimeline
+      key={camera.id}
+      camera={camera}
+      cameras={cameras}
+      initialMs={Number.isFinite(t) && t > 0 ? t : null}
+      mayRecordings={mayRecordings}
+      mayExport={mayExport}
+    />
+  );
+}
+
+function CameraPicker({ cameras, value, onPick }: { cameras: Camera[]; value: string; onPick: (id: string) => void }) {
+  return (
+    <select class="camera-picker" aria-label="Camera" value={value} onChange={(e) => onPick((e.target as HTMLSelectElement).value)}>
+      {value === '' && <option value="">Choose a camera…</option>}
+      {cameras.map((c) => (
+        <option key={c.id} value={c.id}>
+          {c.name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+type Access = 'unknown' | 'recordings' | 'live-only';
+
+interface TimelineProps {
+  camera: Camera;
+  cameras: Camera[];
+  initialMs: number | null;
+  mayRecordings: boolean;
+  mayExport: boolean;
+}
+
+function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }: TimelineProps) {
+  const playerRef = useRef<RecordedPlayer | null>(null);
+  const [view, setView] = useState<ScrubberView>(() => {
+    const at = initialMs ?? Date.now();
+    return clampView({ startMs: at - 0.7 * hourMs, spanMs: hourMs });
+  });
+  const [recorded, setRecorded] = useState<TimeRange[]>([]);
+  const [events, setEvents] = useState<TimeRange[]>([]);
+  const [access, setAccess] = useState<Access>(mayRecordings ? 'unknown' : 'live-only');
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [startMs, setStartMs] = useState<number | null>(initialMs);
+  const [playheadMs, setPlayheadMs] = useState<number | null>(null);
+  const [playing, setPlaying] = useState(true);
+  const [speed, setSpeed] = useState(1);
+  const [selecting, setSelecting] = useState(false);
+  const [selection, setSelection] = useState<TimeRange | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const lastViewTouch = useRef(0);
+
+  // Recorded ranges and events around the view (≤ 24 h per request), refreshed while the view shows "now".
+  useEffect(() => {
+    if (!mayRecordings) return;
+    let cancelled = false;
+    const load = async () => {
+      const from = Math.max(view.startMs - view.spanMs / 2, view.startMs + view.spanMs - dayMs);
+      const to = Math.min(view.startMs + view.spanMs * 1.5, from + dayMs, Date.now() + minuteMs);
+      try {
+        const [segments, found] = await Promise.all([getSegments(camera.id, from, to), getEvents({ camera: camera.id, from, to, limit: 1000 })]);
+        if (cancelled) return;
+        setAccess('recordings');
+        setLoadError(null);
+        setRecorded(segments.map((s) => ({ start: s.start, end: s.end })).sort((a, b) => a.start - b.start));
+        setEvents(found.map((e) => ({ start: e.start, end: e.end ?? e.start + 1000 })));
+      } catch (error) {
+        if (cancelled) return;
+        if (error instanceof ApiError && error.status === 404) setAccess('live-only');
+        else setLoadError(`Could not load the timeline: ${(error as Error).message}`);
+      }
+    };
+    const debounce = setTimeout(load, 150);
+    const refresh = view.startMs + view.spanMs > Date.now() - minuteMs ? setInterval(load, 10_000) : undefined;
+    return () => {
+      cancelled = true;
+      clearTimeout(debounce);
+      if (refresh) clearInterval(refresh);
+    };
+  }, [camera.id, view.startMs, view.spanMs]);
+
+  // No ?t=: start a little before the end of the newest recording in view.
+  useEffect(() => {
+    if (startMs !== null || access !== 'recordings') return;
+    const last = recorded[recorded.length - 1];
+    if (!last) return;
+    const ms = Math.max(last.start, last.end - 15_000);
+    setStartMs(ms);
+    void playerRef.current?.seek(ms);
+  }, [access, recorded, startMs]);
+
+  // Playhead at 4 Hz; the view follows it unless the user moved the view in the last 5 s.
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const now = playerRef.current?.wallNow() ?? null;
+      setPlayheadMs(now);
+      if (now !== null && Date.now() - lastViewTouch.current > 5000) {
+        setView((v) => (now > v.startMs + v.spanMs * 0.95 || now < v.startMs ? clampView({ startMs: now - v.spanMs * 0.3, spanMs: v.spanMs }) : v));
+      }
+    }, 250);
+    return () => clearInterval(timer);
+  }, []);
+
+  // ?t= follows the playhead, without a hashchange (which would re-render the app).
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const now = playerRef.current?.wallNow();
+      if (now == null) return;
+      const target = href(['timeline', camera.id], { t: Math.round(now) });
+      if (location.hash !== target) history.replaceState(null, '', target);
+    }, 2000);
+    return () => clearInterval(timer);
+  }, [camera.id]);
+
+  const onView = useCallback((next: ScrubberView) => {
+    lastViewTouch.current = Date.now();
+    setView(next);
+  }, []);
+
+  const seek = useCallback((ms: number) => {
+    setNotice(null);
+    const player = playerRef.current;
+    if (!player) {
+      setStartMs(ms);
+      return;
+    }
+    setPlaying(true);
+    player.play();
+    void player.seek(ms);
+  }, []);
+
+  const seekBy = (deltaMs: number) => {
+    const now = playerRef.current?.wallNow();
+    if (now != null) seek(Math.min(Date.now(), now + deltaMs));
+  };
+
+  const togglePlay = () => {
+    const player = playerRef.current;
+    if (!player) return;
+    if (player.playing) player.pause();
+    else player.play();
+    setPlaying(player.playing);
+  };
+
+  const changeSpeed = (next: number) => {
+    setSpeed(next);
+    playerRef.current?.setSpeed(next);
+  };
+
+  const jumpToEvent = async (direction: -1 | 1) => {
+    const now = playerRef.current?.wallNow() ?? startMs ?? Date.now();
+    try {
+      let found;
+      if (direction < 0) {
+        found = (await getEvents({ camera: camera.id, from: now - 30 * dayMs, to: now - 3000, limit: 1 }))[0];
+      } else {
+        const from = now + 2500;
+        const list = await getEvents({ camera: camera.id, from, to: Math.min(Date.now() + 1000, from + dayMs), limit: 1000 });
+        found = list[list.length - 1];
+      }
+      if (!found) {
+        setNotice(direction < 0 ? 'No earlier motion event.' : 'No later motion event.');
+        return;
+      }
+      seek(found.start - 2000);
+      lastViewTouch.current = 0;
+    } catch (error) {
+      setNotice(`Could not look up events: ${(error as Error).message}`);
+    }
+  };
+
+  const startSelecting = () => {
+    if (selecting) {
+      setSelecting(false);
+      setSelection(null);
+      return;
+    }
+    const end = playheadMs ?? Date.now() - 5000;
+    setSelection({ start: end - 30_000, end });
+    setSelecting(true);
+  };
+
+  useKeys(
+    (event) => {
+      if (event.key === ' ') return togglePlay(), true;
+      if (event.key === 'ArrowLeft') return seekBy(event.shiftKey ? -minuteMs : -10_000), true;
+      if (event.key === 'ArrowRight') return seekBy(event.shiftKey ? minuteMs : 10_000), true;
+      if (event.key === 'j') return void jumpToEvent(-1), true;
+      if (event.key === 'k') return void jumpToEvent(1), true;
+      if (event.key === '1' || event.key === '2' || event.key === '4') return changeSpeed(Number(event.key)), true;
+      return false;
+    },
+    [camera.id, startMs, playheadMs, playing],
+  );
+
+  const zoomTo = (spanMs: number) => {
+    const center = playheadMs ?? view.startMs + view.spanMs / 2;
+    onView(clampView({ startMs: spanMs === dayMs ? localDayStart(center) : center - spanMs / 2, spanMs }));
+  };
+
+  if (access === 'live-only') {
+    return (
+      <section class="page timeline">
+        <TimelineHeader camera={camera} cameras={cameras} />
+        <p class="empty-note" role="status">
+          You may watch {camera.name} live, but not its recordings. An admin can give you the “recordings” permission in Settings → Users.
+        </p>
+      </section>
+    );
+  }
+
+  const selectionMs = selection ? selection.end - selection.start : 0;
+  const selectionOk = selection !== null && selectionMs >= 1000 && selectionMs <= maxExportMs;
+  return (
+    <section class="page timeline">
+      <TimelineHeader camera={camera} cameras={cameras} playheadMs={playheadMs} />
+      <RecordedVideo
+        cameraId={camera.id}
+        startMs={startMs}
+        label={`Recording of ${camera.name}`}
+        onPlayer={(player) => {
+          playerRef.current = player;
+          player?.setSpeed(speed);
+        }}
+        onStatus={(status) => {
+          if (status.phase === 'playing') setPlaying(true);
+        }}
+      />
+      <div class="toolbar timeline-controls">
+        <button type="button" class="icon" onClick={() => void jumpToEvent(-1)} title="Previous event (j)" aria-label="Previous event">
+          <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path d="M6 5h2v14H6zM20 5v14L9 12z" fill="currentColor" /></svg>
+        </button>
+        <button type="button" class="icon play" onClick={togglePlay} title="Play/pause (space)" aria-label={playing ? 'Pause' : 'Play'}>
+          {playing ? (
+            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="M6 5h4v14H6zM14 5h4v14h-4z" fill="currentColor" /></svg>
+          ) : (
+            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="M7 5v14l12-7z" fill="currentColor" /></svg>
+          )}
+        </button>
+        <button type="button" class="icon" onClick={() => void jumpToEvent(1)} title="Next event (k)" aria-label="Next event">
+          <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path d="M16 5h2v14h-2zM4 5v14l11-7z" fill="currentColor" /></svg>
+        </button>
+        <span class="speeds" role="group" aria-label="Speed">
+          {[1, 2, 4].map((s) => (
+            <button type="button" key={s} aria-pressed={speed === s} onClick={() => changeSpeed(s)} title={`${s}x speed (${s})`}>
+              {s}x
+            </button>
+          ))}
+        </span>
+        <span class="spacer" />
+        <span class="zoom" role="group" aria-label="Zoom">
+          <button type="button" aria-pressed={view.spanMs <= hourMs} onClick={() => zoomTo(hourMs)}>
+            Hour
+          </button>
+          <button type="button" aria-pressed={view.spanMs >= dayMs} onClick={() => zoomTo(dayMs)}>
+            Day
+          </button>
+        </span>
+        <button
+          type="button"
+          aria-pressed={selecting}
+          onClick={startSelecting}
+          disabled={!mayExport}
+          title={mayExport ? 'Select a stretch of time and download it as one MP4' : 'Downloading needs the “export” permission; ask an admin.'}
+        >
+          Download range…
+        </button>
+        <a class="button-link" href={href(['camera', camera.id])}>
+          Live
+        </a>
+      </div>
+      <Scrubber
+        view={view}
+        onView={onView}
+        recorded={recorded}
+        events={events}
+        playheadMs={playheadMs}
+        selecting={selecting}
+        selection={selection}
+        onSelect={setSelection}
+        onSeek={seek}
+      />
+      {selecting && selection && (
+        <SelectionPanel camera={camera} selection={selection} ok={selectionOk} onChange={setSelection} onClose={() => (setSelecting(false), setSelection(null))} />
+      )}
+      {(notice || loadError) && (
+        <p class={loadError ? 'error' : 'muted'} role="status">
+          {loadError ?? notice}
+        </p>
+      )}
+      <p class="muted hint">
+        Drag the timeline to move, scroll or pinch to zoom, click to play from there. Green: recorded; orange: motion.
+        {recorded.length === 0 && access === 'recordings' && ' Nothing recorded in this stretch of time.'}
+      </p>
+    </section>
+  );
+}
+
+function TimelineHeader({ camera, cameras, playheadMs }: { camera: Camera; cameras: Camera[]; playheadMs?: number | null }) {
+  return (
+    <div class="toolbar timeline-head">
+      <CameraPicker cameras={cameras} value={camera.id} onPick={(id) => navigate(['timeline', id], playheadMs ? { t: Math.round(playheadMs) } : undefined)} />
+      <StateBadge camera={camera} />
+      <span class="spacer" />
+      {playheadMs != null && <span class="playhead-time">{dateTime(playheadMs)}</span>}
+    </div>
+  );
+}
+
+/** "HH:MM:SS" of a wall time, for <input type=time step=1>. */
+function timeInputValue(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** The local time `value` (HH:MM[:SS]) on the local day of `dayOfMs`. */
+function atTimeOfDay(dayOfMs: number, value: string): number | null {
+  const m = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
+  if (!m) return null;
+  const d = new Date(dayOfMs);
+  d.setHours(Number(m[1]), Number(m[2]), Number(m[3] ?? 0), 0);
+  return d.getTime();
+}
+
+function SelectionPanel({ camera, selection, ok, onChange, onClose }: { camera: Camera; selection: TimeRange; ok: boolean; onChange: (r: TimeRange) => void; onClose: () => void }) {
+  const length = selection.end - selection.start;
+  const setStart = (value: string) => {
+    const start = atTimeOfDay(selection.start, value);
+    if (start !== null) onChange({ start, end: Math.max(start, selection.end) });
+  };
+  const setEnd = (value: string) => {
+    let end = atTimeOfDay(selection.start, value);
+    if (end === null) return;
+    if (end < selection.start) end += dayMs; // past midnight
+    onChange({ start: selection.start, end });
+  };
+  const problem = length < 1000 ? 'Pick a longer range.' : length > maxExportMs ? 'A download can be at most 6 hours; pick a shorter range.' : null;
+  return (
+    <div class="selection-panel card">
+      <span class="muted">Drag on the timeline, or type the times:</span>
+      <label class="inline">
+        From <input type="time" step={1} name="from" value={timeInputValue(selection.start)} onChange={(e) => setStart((e.target as HTMLInputElement).value)} />
+      </label>
+      <label class="inline">
+        to <input type="time" step={1} name="to" value={timeInputValue(selection.end)} onChange={(e) => setEnd((e.target as HTMLInputElement).value)} />
+      </label>
+      <span>
+        {dateTime(selection.start).replace(/ \d.*$/, '')} · {duration(length)}
+      </span>
+      {ok ? (
+        <a class="button-link primary" href={exportUrl(camera.id, selection.start, selection.end)} download={`${camera.id}-${clockTime(selection.start).replace(/\D/g, '')}.mp4`}>
+          Download MP4
+        </a>
+      ) : (
+        <span class="error">{problem}</span>
+      )}
+      <button type="button" class="link" onClick={onClose}>
+        Cancel
+      </button>
+    </div>
+  );
 }

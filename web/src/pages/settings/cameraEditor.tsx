@@ -1,0 +1,154 @@
+/**
+ * One camera's settings: name, on/off, retention, motion (on/off, sensitivity, masks).
+ * A camera defined in hearth.yaml is shown read-only with the YAML to paste, because
+ * the file wins at every start.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, snapshotUrl } from '../../api.ts';
+import { getCameraSettings, patchCameraSettings, type CameraSettings, type FrameRect } from '../../settingsApi.ts';
+import { href } from '../../router.ts';
+import { MaskEditor } from './maskEditor.tsx';
+
+function yamlFor(settings: CameraSettings, masks: FrameRect[], sensitivity: number, motionOn: boolean): string {
+  const lines = [`  - id: ${settings.id}`, '    motion:', `      enabled: ${motionOn}`, `      sensitivity: ${sensitivity}`];
+  if (masks.length > 0) {
+    lines.push('      masks:');
+    for (const m of masks) lines.push(`        - { x: ${m.x}, y: ${m.y}, w: ${m.w}, h: ${m.h} }`);
+  }
+  return lines.join('\n');
+}
+
+export function CameraEditor({ cameraId }: { cameraId: string }) {
+  const [settings, setSettings] = useState<CameraSettings | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [name, setName] = useState('');
+  const [enabled, setEnabled] = useState(true);
+  const [retention, setRetention] = useState('');
+  const [motionOn, setMotionOn] = useState(true);
+  const [sensitivity, setSensitivity] = useState(50);
+  const [masks, setMasks] = useState<FrameRect[]>([]);
+  const [busy, setBusy] = useState(false);
+
+  const apply = (s: CameraSettings) => {
+    setSettings(s);
+    setName(s.name);
+    setEnabled(s.enabled);
+    setRetention(s.retentionDays === null ? '' : String(s.retentionDays));
+    setMotionOn(s.motion.enabled);
+    setSensitivity(s.motion.sensitivity);
+    setMasks(s.motion.masks);
+  };
+
+  useEffect(() => {
+    getCameraSettings(cameraId)
+      .then(apply)
+      .catch((e) => setError(e instanceof ApiError ? e.message : 'Hearth did not answer'));
+  }, [cameraId]);
+
+  if (error && !settings) return <p class="error" role="alert">{error}</p>;
+  if (!settings) return <p class="muted">Loading…</p>;
+  const readOnly = !settings.editable;
+
+  const save = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    setSaved(null);
+    const days = retention.trim() === '' ? null : Number(retention);
+    try {
+      apply(await patchCameraSettings(cameraId, { name, enabled, retentionDays: days, motion: { enabled: motionOn, sensitivity, masks } }));
+      setSaved('Saved. Recording and motion use the new settings now.');
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : 'Hearth did not answer');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="camera-editor" onSubmit={save}>
+      <div class="card">
+        <h2>
+          {settings.name} <span class="muted small">({settings.id})</span>
+        </h2>
+        {readOnly && (
+          <p class="notice" role="note">
+            This camera is defined in <code>{settings.configFile ?? 'the config file'}</code>. Change it there and restart Hearth; the file wins at every start.
+          </p>
+        )}
+        <dl class="facts">
+          <dt>Identity</dt>
+          <dd>{settings.identity.verified ? `serial ${settings.identity.serial}${settings.identity.mac ? `, MAC ${settings.identity.mac}` : ''}` : 'unverified (plain RTSP camera)'}</dd>
+          {settings.onvifUrl && (
+            <>
+              <dt>ONVIF</dt>
+              <dd>
+                <code>{settings.onvifUrl}</code>
+              </dd>
+            </>
+          )}
+          <dt>Main stream</dt>
+          <dd>
+            <code>{settings.streams.main ?? '—'}</code>
+          </dd>
+          <dt>Sub stream</dt>
+          <dd>
+            <code>{settings.streams.sub ?? '— (motion uses the main stream)'}</code>
+          </dd>
+        </dl>
+        <fieldset disabled={readOnly}>
+          <label>
+            Name
+            <input name="name" value={name} maxLength={80} onInput={(e) => setName(e.currentTarget.value)} required />
+          </label>
+          <label class="inline">
+            <input type="checkbox" name="enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} /> Record this camera
+          </label>
+          <label>
+            Keep recordings for (days; empty = the default)
+            <input name="retentionDays" type="number" min={1} max={3650} inputMode="numeric" value={retention} onInput={(e) => setRetention(e.currentTarget.value)} />
+          </label>
+        </fieldset>
+      </div>
+      <div class="card">
+        <h3>Motion</h3>
+        <fieldset disabled={readOnly}>
+          <label class="inline">
+            <input type="checkbox" name="motionEnabled" checked={motionOn} onChange={(e) => setMotionOn(e.currentTarget.checked)} /> Detect motion
+          </label>
+          <label>
+            Sensitivity: {sensitivity}
+            <input name="sensitivity" type="range" min={1} max={100} value={sensitivity} onInput={(e) => setSensitivity(Number(e.currentTarget.value))} />
+          </label>
+        </fieldset>
+        <MaskEditor snapshot={snapshotUrl(cameraId)} masks={masks} onChange={setMasks} readOnly={readOnly} />
+        {readOnly && (
+          <details>
+            <summary>YAML for these motion settings</summary>
+            <pre class="yaml">{yamlFor(settings, masks, sensitivity, motionOn)}</pre>
+          </details>
+        )}
+      </div>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {saved && (
+        <p class="ok" role="status">
+          {saved}
+        </p>
+      )}
+      <div class="toolbar">
+        <a href={href(['settings', 'cameras'])}>← All cameras</a>
+        <span class="spacer" />
+        {!readOnly && (
+          <button type="submit" class="primary" disabled={busy}>
+            Save
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,376 @@
+/**
+ * Recorded playback through Media Source Extensions. Chromium has no native HLS, and each
+ * recorded segment is its own fragmented MP4, so the player appends segment after
+ * segment into one SourceBuffer, placing each at its wall-clock start:
+ *   media time t  <->  wall time originMs + t * 1000
+ * where originMs is the start of the first segment of this "session". Consecutive segments
+ * of one recorder run carry continuous decode times and keep the previous offset (no
+ * seam); a segment whose clock restarted (recorder restart, reset timestamps) is re-placed
+ * from its database start time. Gaps between recordings stay gaps in the media timeline
+ * and are skipped by jumping currentTime. A seek inside what is buffered moves currentTime;
+ * anywhere else starts a fresh session (new MediaSource), which costs one segment fetch.
+ */
+import { getSegments, type Segment } from '../api.ts';
+import { readSegmentFacts } from './mp4Boxes.ts';
+
+export type PlayerPhase = 'idle' | 'loading' | 'playing' | 'paused' | 'waiting' | 'no-recording' | 'error';
+
+export interface PlayerStatus {
+  phase: PlayerPhase;
+  /** Words for the homeowner when there is something to say (gap skipped, nothing recorded, failure). */
+  message: string | null;
+}
+
+/** How far ahead to keep buffered, in seconds of media (times the speed). */
+const aheadSeconds = 20;
+/** Buffered media kept behind the playhead before it is evicted (memory on phones). */
+const behindSeconds = 60;
+/** Segments are listed this far ahead of the playhead per request. */
+const listAheadMs = 15 * 60_000;
+/** Decode-time continuity within this much of the database start keeps the previous offset. */
+const continuityToleranceSeconds = 1.5;
+/** While at the newest recording, ask for new segments this often. */
+const liveEdgePollMs = 3_000;
+
+interface Session {
+  generation: number;
+  abort: AbortController;
+  mediaSource: MediaSource;
+  objectUrl: string;
+  sourceBuffer: SourceBuffer | null;
+  mimeType: string | null;
+  originMs: number;
+  /** timestampOffset used for the last appended segment and the decode time it ended at. */
+  lastOffsetSeconds: number | null;
+  segments: Segment[];
+  nextIndex: number;
+  busy: boolean;
+  lastListedToMs: number;
+  nextListPollAt: number;
+}
+
+export class RecordedPlayer {
+  private session: Session | null = null;
+  private generation = 0;
+  private speed = 1;
+  private wantPlaying = true;
+  private seekStartedAt: number | null = null;
+  private seekMediaTime = 0;
+  /** Click-to-moving-picture time of the last seek, ms (shown in the page for the test). */
+  lastSeekLatencyMs: number | null = null;
+  private readonly listeners: Array<[string, EventListener]> = [];
+  /** Keeps the pump going while the video is stalled at the newest recording (no timeupdate then). */
+  private readonly tick: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly video: HTMLVideoElement,
+    private readonly cameraId: string,
+    private readonly onStatus: (status: PlayerStatus) => void,
+  ) {
+    const on = (type: string, listener: EventListener) => {
+      video.addEventListener(type, listener);
+      this.listeners.push([type, listener]);
+    };
+    on('timeupdate', () => this.onTimeUpdate());
+    on('waiting', () => {
+      this.skipGap();
+      if (this.wantPlaying) this.emit('waiting', null);
+    });
+    on('playing', () => this.emit('playing', null));
+    on('pause', () => {
+      if (!this.wantPlaying) this.emit('paused', null);
+    });
+    this.tick = setInterval(() => {
+      if (this.session) void this.pump(this.session);
+    }, 1000);
+    on('error', () => this.emit('error', `The browser could not play this recording (${video.error?.message || 'media error ' + (video.error?.code ?? '?')}).`));
+  }
+
+  /** Wall-clock time (ms) of the picture on screen, or null before anything is loaded. */
+  wallNow(): number | null {
+    const session = this.session;
+    if (!session || session.sourceBuffer === null) return null;
+    return session.originMs + this.video.currentTime * 1000;
+  }
+
+  async seek(wallMs: number): Promise<void> {
+    this.seekStartedAt = performance.now();
+    const session = this.session;
+    if (session && session.sourceBuffer) {
+      const t = (wallMs - session.originMs) / 1000;
+      if (t >= 0 && this.isBuffered(t)) {
+        this.seekMediaTime = t;
+        this.video.dataset.seekKind = 'buffered';
+        this.video.currentTime = t;
+        if (this.wantPlaying) void this.video.play().catch(() => undefined);
+        return;
+      }
+    }
+    this.video.dataset.seekKind = 'session';
+    await this.startSession(wallMs);
+  }
+
+  setSpeed(speed: number): void {
+    this.speed = speed;
+    this.video.playbackRate = speed;
+    this.video.defaultPlaybackRate = speed;
+  }
+
+  play(): void {
+    this.wantPlaying = true;
+    if (this.session?.sourceBuffer) void this.video.play().catch(() => undefined);
+  }
+
+  pause(): void {
+    this.wantPlaying = false;
+    this.video.pause();
+    this.emit('paused', null);
+  }
+
+  get playing(): boolean {
+    return this.wantPlaying;
+  }
+
+  destroy(): void {
+    clearInterval(this.tick);
+    this.generation += 1;
+    this.endSession();
+    for (const [type, listener] of this.listeners) this.video.removeEventListener(type, listener);
+    this.video.removeAttribute('src');
+    this.video.load();
+  }
+
+  private emit(phase: PlayerPhase, message: string | null): void {
+    this.onStatus({ phase, message });
+  }
+
+  private endSession(): void {
+    const session = this.session;
+    this.session = null;
+    if (!session) return;
+    session.abort.abort();
+    URL.revokeObjectURL(session.objectUrl);
+  }
+
+  private isBuffered(t: number): boolean {
+    const ranges = this.video.buffered;
+    for (let i = 0; i < ranges.length; i += 1) if (t >= ranges.start(i) && t < ranges.end(i) - 0.1) return true;
+    return false;
+  }
+
+  private async startSession(wallMs: number): Promise<void> {
+    this.endSession();
+    const generation = ++this.generation;
+    const abort = new AbortController();
+    const mediaSource = new MediaSource();
+    const objectUrl = URL.createObjectURL(mediaSource);
+    const opened = new Promise<void>((resolve) => mediaSource.addEventListener('sourceopen', () => resolve(), { once: true }));
+    this.video.src = objectUrl;
+    this.emit('loading', null);
+    let segments: Segment[];
+    try {
+      segments = await getSegments(this.cameraId, wallMs - 60_000, wallMs + listAheadMs);
+    } catch (error) {
+      if (generation === this.generation) this.emit('error', `Could not list recordings: ${(error as Error).message}`);
+      return;
+    }
+    if (generation !== this.generation) return;
+    segments.sort((a, b) => a.start - b.start);
+    const index = segments.findIndex((s) => s.end > wallMs);
+    const first = segments[index];
+    if (!first) {
+      URL.revokeObjectURL(objectUrl);
+      this.emit('no-recording', 'Nothing was recorded at that moment or after it. Pick a shaded part of the timeline.');
+      return;
+    }
+    const startWall = Math.max(wallMs, first.start);
+    const session: Session = {
+      generation,
+      abort,
+      mediaSource,
+      objectUrl,
+      sourceBuffer: null,
+      mimeType: null,
+      originMs: first.start,
+      lastOffsetSeconds: null,
+      segments,
+      nextIndex: index,
+      busy: false,
+      lastListedToMs: wallMs + listAheadMs,
+      nextListPollAt: 0,
+    };
+    this.session = session;
+    // Media time 0 is this wall time: lets a test (or devtools) map currentTime to the clock.
+    this.video.dataset.originMs = String(first.start);
+    await opened;
+    if (generation !== this.generation) return;
+    const appended = await this.appendNext(session);
+    if (!appended || generation !== this.generation) return;
+    const t = (startWall - session.originMs) / 1000;
+    this.seekMediaTime = t;
+    this.video.currentTime = t;
+    this.video.playbackRate = this.speed;
+    if (startWall > wallMs + 1000) {
+      this.emit('loading', `Nothing was recorded at that moment; playing from ${new Date(startWall).toLocaleTimeString()}.`);
+    }
+    if (this.wantPlaying) void this.video.play().catch(() => undefined);
+    void this.pump(session);
+  }
+
+  /** Fetches and appends session.segments[nextIndex]; false when that failed. */
+  private async appendNext(session: Session): Promise<boolean> {
+    const segment = session.segments[session.nextIndex];
+    if (!segment) return false;
+    let bytes: ArrayBuffer;
+    try {
+      const response = await fetch(segment.url, { credentials: 'same-origin', signal: session.abort.signal });
+      if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+      bytes = await response.arrayBuffer();
+    } catch (error) {
+      if (session.abort.signal.aborted) return false;
+      // Retention may have deleted it meanwhile: skip to the next one.
+      session.nextIndex += 1;
+      if (session.sourceBuffer === null) this.emit('error', `Could not load the recording: ${(error as Error).message}`);
+      return false;
+    }
+    if (session.generation !== this.generation) return false;
+    const facts = readSegmentFacts(bytes);
+    try {
+      if (session.sourceBuffer === null) {
+        if (!MediaSource.isTypeSupported(facts.mimeType)) {
+          this.emit('error', `This browser cannot play the camera's video format (${facts.mimeType}). Try Chrome, Edge or Safari, or download the range.`);
+          return false;
+        }
+        session.sourceBuffer = session.mediaSource.addSourceBuffer(facts.mimeType);
+        session.sourceBuffer.mode = 'segments';
+        session.mimeType = facts.mimeType;
+      } else if (facts.mimeType !== session.mimeType && 'changeType' in session.sourceBuffer) {
+        session.sourceBuffer.changeType(facts.mimeType);
+        session.mimeType = facts.mimeType;
+      }
+      const expected = (segment.start - session.originMs) / 1000;
+      let offset = expected - facts.firstDecodeSeconds;
+      if (session.lastOffsetSeconds !== null && Math.abs(facts.firstDecodeSeconds + session.lastOffsetSeconds - expected) < continuityToleranceSeconds) {
+        offset = session.lastOffsetSeconds;
+      }
+      await this.evictBehind(session);
+      session.sourceBuffer.timestampOffset = offset;
+      await this.bufferOp(session, (sb) => sb.appendBuffer(bytes));
+      session.lastOffsetSeconds = offset;
+      session.nextIndex += 1;
+      return true;
+    } catch (error) {
+      if (session.generation !== this.generation) return false;
+      if ((error as DOMException).name === 'QuotaExceededError') {
+        await this.evictBehind(session, 5);
+        return false; // the pump retries on the next tick
+      }
+      this.emit('error', `Playback stopped: ${(error as Error).message}`);
+      return false;
+    }
+  }
+
+  private bufferOp(session: Session, op: (sb: SourceBuffer) => void): Promise<void> {
+    const sb = session.sourceBuffer;
+    if (!sb) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        sb.removeEventListener('updateend', done);
+        sb.removeEventListener('error', failed);
+        resolve();
+      };
+      const failed = () => {
+        sb.removeEventListener('updateend', done);
+        sb.removeEventListener('error', failed);
+        reject(new Error('the browser rejected a piece of video'));
+      };
+      sb.addEventListener('updateend', done);
+      sb.addEventListener('error', failed);
+      try {
+        op(sb);
+      } catch (error) {
+        sb.removeEventListener('updateend', done);
+        sb.removeEventListener('error', failed);
+        reject(error);
+      }
+    });
+  }
+
+  private async evictBehind(session: Session, keepSeconds = behindSeconds): Promise<void> {
+    const sb = session.sourceBuffer;
+    if (!sb || sb.buffered.length === 0) return;
+    const cut = this.video.currentTime - keepSeconds;
+    if (sb.buffered.start(0) < cut - 1) await this.bufferOp(session, (b) => b.remove(0, cut));
+  }
+
+  /** Keeps `aheadSeconds × speed` buffered: appends the next segment, lists more when the list runs out. */
+  private async pump(session: Session): Promise<void> {
+    if (session.busy || session.generation !== this.generation) return;
+    session.busy = true;
+    try {
+      // Bounded: each pass appends at most one segment or lists once.
+      for (let pass = 0; pass < 8 && session.generation === this.generation; pass += 1) {
+        const sb = session.sourceBuffer;
+        if (!sb) return;
+        const bufferedEnd = sb.buffered.length ? sb.buffered.end(sb.buffered.length - 1) : 0;
+        if (bufferedEnd - this.video.currentTime > aheadSeconds * this.speed) return;
+        if (session.nextIndex >= session.segments.length) {
+          if (Date.now() < session.nextListPollAt) return;
+          const last = session.segments[session.segments.length - 1];
+          const fromMs = last ? last.end - 1 : session.lastListedToMs;
+          let more: Segment[] = [];
+          try {
+            more = await getSegments(this.cameraId, fromMs, Math.min(fromMs + listAheadMs, Date.now() + 60_000));
+          } catch {
+            session.nextListPollAt = Date.now() + liveEdgePollMs;
+            return;
+          }
+          if (session.generation !== this.generation) return;
+          const known = new Set(session.segments.map((s) => s.id));
+          const fresh = more.filter((s) => !known.has(s.id)).sort((a, b) => a.start - b.start);
+          if (fresh.length === 0) {
+            session.nextListPollAt = Date.now() + liveEdgePollMs;
+            return;
+          }
+          session.segments.push(...fresh);
+        }
+        const ok = await this.appendNext(session);
+        if (!ok) return;
+      }
+    } finally {
+      session.busy = false;
+    }
+  }
+
+  /** currentTime at the end of a buffered range with a later one: jump over the gap. */
+  private skipGap(): void {
+    const ranges = this.video.buffered;
+    const t = this.video.currentTime;
+    for (let i = 0; i < ranges.length; i += 1) {
+      const start = ranges.start(i);
+      if (start > t && (i === 0 || t >= ranges.end(i - 1) - 0.3)) {
+        this.video.currentTime = start + 0.01;
+        return;
+      }
+    }
+  }
+
+  private onTimeUpdate(): void {
+    if (this.seekStartedAt !== null && this.video.currentTime > this.seekMediaTime + 0.04 && !this.video.paused) {
+      this.lastSeekLatencyMs = Math.round(performance.now() - this.seekStartedAt);
+      this.video.dataset.seekLatencyMs = String(this.lastSeekLatencyMs);
+      this.seekStartedAt = null;
+    }
+    const session = this.session;
+    if (!session) return;
+    const sb = session.sourceBuffer;
+    if (sb && sb.buffered.length) {
+      const t = this.video.currentTime;
+      let i = 0;
+      while (i < sb.buffered.length && sb.buffered.end(i) <= t) i += 1;
+      const end = i < sb.buffered.length ? sb.buffered.end(i) : 0;
+      if (i < sb.buffered.length && end - t < 0.25 && i + 1 < sb.buffered.length) this.skipGap();
+    }
+    void this.pump(session);
+  }
+}
