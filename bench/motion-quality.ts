@@ -1,6 +1,7 @@
 /**
  * Motion quality and cost, against ground truth (issue 5):
- *  - the simulator's scenes, live over RTSP (one 120 s period each, two at a time);
+ *  - the simulator's scenes, live over RTSP (one 120 s period each, two at a time by default),
+ *    side by side with the lavfi scenes;
  *  - long lavfi scenes decoded faster than real time (10 min of light steps, IR switches,
  *    heavy noise) for false events per hour, plus object scenes with other colours/sizes;
  *  - motion CPU per camera beside ffmpeg decoding alone (the floor).
@@ -35,6 +36,8 @@ export interface MotionBenchOptions {
   simulatorScenes?: ScenePreset[];
   /** Seconds of each long lavfi light/noise scene. */
   longSeconds?: number;
+  /** Live simulator scenes run this many at a time (default 2). */
+  liveConcurrency?: number;
   log?: (line: string) => void;
 }
 
@@ -44,15 +47,19 @@ export async function runMotionQualityBench(options: MotionBenchOptions = {}): P
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const rows: SceneRow[] = [];
 
-  for (const scene of lavfiScenes(options.longSeconds ?? 600)) {
-    const run = await runOffline({ inputUrl: scene.inputUrl, timeoutMs: 300_000 });
-    rows.push({ source: 'lavfi', scene: scene.name, observedMinutes: scene.durationMs / 60_000, ...scoreEvents(run.events, scene.truth, scene.durationMs, 1_000) });
-    log(`lavfi ${scene.name}: ${run.events.length} events`);
-  }
+  // The lavfi scenes are CPU-bound and the live ones wall-clock-bound: run them side by side.
+  const offline = async (): Promise<void> => {
+    for (const scene of lavfiScenes(options.longSeconds ?? 600)) {
+      const run = await runOffline({ inputUrl: scene.inputUrl, timeoutMs: 300_000 });
+      rows.push({ source: 'lavfi', scene: scene.name, observedMinutes: scene.durationMs / 60_000, ...scoreEvents(run.events, scene.truth, scene.durationMs, 1_000) });
+      log(`lavfi ${scene.name}: ${run.events.length} events`);
+    }
+  };
 
-  if (!options.quick) {
+  const live = async (): Promise<void> => {
+    if (options.quick) return;
     const pending = [...(options.simulatorScenes ?? liveScenes)];
-    // Two cameras at a time: each simulated camera encodes two H.264 streams in real time.
+    // Each simulated camera encodes two H.264 streams in real time: a few at a time.
     const worker = async (): Promise<void> => {
       for (let scene = pending.shift(); scene; scene = pending.shift()) {
         const result = await runLiveScene(scene, 125_000);
@@ -60,8 +67,10 @@ export async function runMotionQualityBench(options: MotionBenchOptions = {}): P
         log(`simulator ${scene}: ${result.events.length} events, ${result.truth.length} truth intervals`);
       }
     };
-    await Promise.all([worker(), worker()]);
-  }
+    await Promise.all(Array.from({ length: options.liveConcurrency ?? 2 }, worker));
+  };
+  await Promise.all([offline(), live()]);
+  rows.sort((a, b) => a.source.localeCompare(b.source));
 
   const cpu = await measureMotionCpu(15);
   const withObjects = rows.filter((r) => r.motionIntervals > 0);

@@ -1,0 +1,83 @@
+/**
+ * Memory (issue 8, item 6): RSS of Hearth's Node process with N cameras recording and
+ * motion on (main stream recorded, sub stream decoded for motion), sampled every 2 s.
+ * Target: under 200 MB for 16 cameras. The ffmpeg children are reported beside it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { commandName, rssBytes, treePids } from './procStat.ts';
+import { startHearthRecording, type CameraStreams } from './recordingRig.ts';
+import { round, type BenchOptions, type BenchRow } from './report.ts';
+
+export interface MemoryBenchResult {
+  cameras: number;
+  camerasRecording: number;
+  observedSeconds: number;
+  nodeRssPeakBytes: number;
+  nodeRssLastBytes: number;
+  /** ffmpeg children at the last sample: recorders and motion decoders. */
+  ffmpegCount: number;
+  ffmpegRssBytes: number;
+  loadAverage: number[];
+}
+
+export const memoryTargetBytes = 200 * 1024 * 1024;
+
+export async function runMemoryBench(options: BenchOptions, streams: CameraStreams[]): Promise<MemoryBenchResult> {
+  const observedSeconds = options.quick ? 20 : 30;
+  const root = mkdtempSync(path.join(tmpdir(), 'hearth-bench-mem-'));
+  try {
+    const hearth = await startHearthRecording(streams, root, { motion: true, segmentSeconds: 10 });
+    try {
+      const recording = await hearth.waitRecording(60_000);
+      let peak = 0;
+      let last = 0;
+      // Bounded: one sample every 2 s for the observation window.
+      for (let i = 0; i < observedSeconds / 2; i++) {
+        await new Promise((r) => setTimeout(r, 2_000));
+        last = rssBytes(hearth.pid);
+        peak = Math.max(peak, last);
+      }
+      const ffmpegs = treePids(hearth.pid).filter((p) => p !== hearth.pid && commandName(p) === 'ffmpeg');
+      const result: MemoryBenchResult = {
+        cameras: streams.length,
+        camerasRecording: recording,
+        observedSeconds,
+        nodeRssPeakBytes: peak,
+        nodeRssLastBytes: last,
+        ffmpegCount: ffmpegs.length,
+        ffmpegRssBytes: ffmpegs.reduce((s, p) => s + rssBytes(p), 0),
+        loadAverage: loadavg(),
+      };
+      options.log(`memory N=${streams.length}: node RSS peak ${round(peak / 1048576, 1)} MiB, ${ffmpegs.length} ffmpeg children ${round(result.ffmpegRssBytes / 1048576, 1)} MiB, ${recording} recording`);
+      return result;
+    } finally {
+      await hearth.stop();
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export function memoryRows(r: MemoryBenchResult): BenchRow[] {
+  const short = r.camerasRecording < r.cameras ? `; only ${r.camerasRecording}/${r.cameras} reached recording` : '';
+  return [
+    {
+      section: 'memory',
+      metric: `Hearth node RSS (peak), ${r.cameras} cameras + motion`,
+      value: round(r.nodeRssPeakBytes / 1048576, 1),
+      unit: 'MiB',
+      target: '< 200 MiB',
+      met: r.nodeRssPeakBytes < memoryTargetBytes,
+      note: `${r.observedSeconds} s, sampled every 2 s${short}`,
+    },
+    {
+      section: 'memory',
+      metric: `ffmpeg children RSS (${r.ffmpegCount} processes)`,
+      value: round(r.ffmpegRssBytes / 1048576, 1),
+      unit: 'MiB',
+      note: `${round(r.ffmpegRssBytes / 1048576 / Math.max(1, r.ffmpegCount), 1)} MiB each; recorders + motion decoders (shared pages counted in each)`,
+    },
+  ];
+}
