@@ -247,6 +247,57 @@ export function simulatorEncoderArgs(input: SimulatorEncoderArgsInput): string[]
   ];
 }
 
+export interface SimulatorClipArgsInput {
+  renderWidth: number;
+  renderHeight: number;
+  fps: number;
+  gopFrames: number;
+  background: string;
+  /** The scene graph of simulatorEncoderArgs; `keep` is encoded, every other output label is discarded. */
+  filterGraph: readonly FilterChain[];
+  keep: string;
+  discard: readonly string[];
+  bitrateKbps: number;
+  seconds: number;
+  /** An .mp4 file; SPS/PPS are repeated in-band at every keyframe, so a looped copy can be joined anywhere. */
+  file: string;
+}
+
+/**
+ * Renders a short clip of a simulated camera's scene once (the simulator's 'loop' media
+ * mode): same encoder settings as simulatorEncoderArgs, as fast as the CPU allows.
+ */
+export function simulatorClipArgs(input: SimulatorClipArgsInput): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `color=c=${input.background}:s=${input.renderWidth}x${input.renderHeight}:r=${input.fps}`,
+    '-filter_complex', serializeFilterGraph(input.filterGraph),
+    '-map', `[${input.keep}]`,
+    '-t', String(input.seconds),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
+    '-g', String(input.gopFrames), '-keyint_min', String(input.gopFrames), '-sc_threshold', '0', '-bf', '0',
+    '-b:v', `${input.bitrateKbps}k`, '-x264-params', 'repeat-headers=1',
+    '-f', 'mp4', input.file,
+    ...input.discard.flatMap((label) => ['-map', `[${label}]`, '-t', String(input.seconds), '-f', 'null', '-']),
+  ];
+}
+
+/**
+ * Sends a pre-rendered clip on an endless loop to each RTP target by stream copy, paced at
+ * real time (`-re`): what a camera's encoder would send, for almost no CPU. Progress on
+ * stdout as in simulatorEncoderArgs.
+ */
+export function simulatorLoopArgs(input: { clipFile: string; targets: readonly SimulatorRtpTarget[]; sdpFile: string }): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'level+warning',
+    '-re', '-stream_loop', '-1', '-i', input.clipFile,
+    ...input.targets.flatMap((t) => ['-map', '0:v', '-c:v', 'copy', '-f', 'rtp', `rtp://${t.host}:${t.rtpPort}?rtcpport=${t.rtcpPort}&pkt_size=1200`]),
+    '-sdp_file', input.sdpFile,
+    '-progress', 'pipe:1',
+    '-stats_period', '1',
+  ];
+}
+
 /** One JPEG from a simulated camera's own RTSP server (SimulatedCamera.snapshotJpeg). */
 export function simulatorSnapshotArgs(rtspUrl: string, ioTimeoutSeconds: number): string[] {
   return [

@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import { simulatorSnapshotArgs } from '../ffmpeg/args.ts';
 import { ffmpegPathSync } from '../ffmpeg/locate.ts';
 import type { Logger } from '../log.ts';
-import { SceneEncoder } from './encoder.ts';
+import { SceneEncoder, type SceneMedia } from './encoder.ts';
+import type { ConnectionGauge } from './connectionGauge.ts';
 import { cameraCodeForSerial } from './frameCode.ts';
 import { RtspServer, type RtspMount } from './rtsp/rtspServer.ts';
 import type { RtpTrack } from './rtsp/rtpTrack.ts';
@@ -63,6 +64,10 @@ export interface SimulatedCameraOptions {
   audio: boolean;
   maxSessions: number;
   paths: { main: string; sub: string };
+  /** See SimulatorOptions.media; default 'live'. */
+  media?: SceneMedia;
+  /** Counts RTSP connection attempts (the simulator's shared gauge). */
+  rtspAttempts?: ConnectionGauge;
   log: Logger;
 }
 
@@ -110,6 +115,7 @@ export class SimulatedCamera {
       cameraCode: cameraCodeForSerial(options.serial),
       script: options.script,
       audio: options.audio,
+      media: options.media ?? 'live',
       log,
     });
     const camera = new SimulatedCamera({ ...options, log }, encoder);
@@ -274,6 +280,7 @@ export class SimulatedCamera {
       sessionTimeoutSec,
       isFrozen: () => this.frozen,
       log: this.options.log,
+      ...(this.options.rtspAttempts === undefined ? {} : { attempts: this.options.rtspAttempts }),
     });
     this.current.rtspPort = this.server.address.port;
   }

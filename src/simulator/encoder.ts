@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { simulatorEncoderArgs } from '../ffmpeg/args.ts';
+import { simulatorEncoderArgs, simulatorLoopArgs } from '../ffmpeg/args.ts';
 import { ffmpegPathSync } from '../ffmpeg/locate.ts';
 import type { Logger } from '../log.ts';
 import { wallSecondsBits } from './frameCode.ts';
@@ -17,18 +17,26 @@ import { timestampDelta } from './rtsp/rtpPacket.ts';
 import type { TrackMedia } from './rtsp/rtpTrack.ts';
 import { UdpRtpFeed } from './rtsp/udpRtpFeed.ts';
 import { sceneFilterGraph, sceneRender, type SceneScript } from './scene.ts';
+import { ensureLoopClip } from './loopClip.ts';
 
 export class EncoderError extends Error {
   override name = 'EncoderError';
 }
+
+/** 'live': render and encode continuously; 'loop': send a pre-rendered clip by stream copy (no audio). */
+export type SceneMedia = 'live' | 'loop';
 
 export interface SceneEncoderOptions {
   serial: string;
   cameraCode: number;
   script: SceneScript;
   audio: boolean;
+  /** Default 'live'. */
+  media?: SceneMedia;
   log: Logger;
 }
+
+const sceneBackground = '0x50606a';
 
 const startTimeoutMs = 15_000;
 /** Anchor refinement window: long enough to get past x264's start-up burst. */
@@ -89,7 +97,8 @@ export class SceneEncoder {
     const [main, sub, audio] = await Promise.all([
       UdpRtpFeed.open('video', '127.0.0.1'),
       UdpRtpFeed.open('video', '127.0.0.1'),
-      options.audio ? UdpRtpFeed.open('audio', '127.0.0.1') : Promise.resolve(undefined),
+      // The loop clip has no audio track.
+      options.audio && options.media !== 'loop' ? UdpRtpFeed.open('audio', '127.0.0.1') : Promise.resolve(undefined),
     ]);
     const encoder = new SceneEncoder(options, { main, sub, audio });
     try {
@@ -155,26 +164,33 @@ export class SceneEncoder {
     const clockAtZeroSec = (spawnedAtMs / 1000) % 2 ** wallSecondsBits;
     this.anchor = { spawnedAtMs, firstTimestamp: undefined, firstArrivalMs: undefined, zeroAtMs: undefined, clockAtZeroSec };
     const target = (feed: UdpRtpFeed): { host: string; rtpPort: number; rtcpPort: number } => ({ host: '127.0.0.1', ...feed.ports });
-    const args = simulatorEncoderArgs({
-      renderWidth: sceneRender.width,
-      renderHeight: sceneRender.height,
-      fps: sceneRender.fps,
-      gopFrames: sceneRender.gopFrames,
-      background: '0x50606a',
-      filterGraph: sceneFilterGraph({
-        script: this.options.script,
-        serial: this.options.serial,
-        cameraCode: this.options.cameraCode,
-        phaseSec,
-        clockAtZeroSec,
-      }),
-      video: [
-        { label: 'main', bitrateKbps: 1500, target: target(this.main) },
-        { label: 'sub', bitrateKbps: 400, target: target(this.sub) },
-      ],
-      ...(this.audio === undefined ? {} : { audio: { toneHz: 440, target: target(this.audio) } }),
-      sdpFile: this.sdpFile,
-    });
+    const args =
+      this.options.media === 'loop'
+        ? simulatorLoopArgs({
+            clipFile: await ensureLoopClip({ serial: this.options.serial, cameraCode: this.options.cameraCode, script: this.options.script, background: sceneBackground }),
+            targets: [target(this.main), target(this.sub)],
+            sdpFile: this.sdpFile,
+          })
+        : simulatorEncoderArgs({
+            renderWidth: sceneRender.width,
+            renderHeight: sceneRender.height,
+            fps: sceneRender.fps,
+            gopFrames: sceneRender.gopFrames,
+            background: sceneBackground,
+            filterGraph: sceneFilterGraph({
+              script: this.options.script,
+              serial: this.options.serial,
+              cameraCode: this.options.cameraCode,
+              phaseSec,
+              clockAtZeroSec,
+            }),
+            video: [
+              { label: 'main', bitrateKbps: 1500, target: target(this.main) },
+              { label: 'sub', bitrateKbps: 400, target: target(this.sub) },
+            ],
+            ...(this.audio === undefined ? {} : { audio: { toneHz: 440, target: target(this.audio) } }),
+            sdpFile: this.sdpFile,
+          });
     const [file, argv] = tiedToThisProcess(ffmpegPathSync(), args);
     const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

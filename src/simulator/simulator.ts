@@ -6,6 +6,8 @@ import { silentLogger, type Logger } from '../log.ts';
 import { SimulatedCamera, type CameraAddress } from './camera.ts';
 import { cameraCodeForSerial } from './frameCode.ts';
 import { sceneScript, type ScenePreset } from './scene.ts';
+import { simulatorConnectionCounters, type SimulatorConnectionCounters } from './connectionGauge.ts';
+import type { SceneMedia } from './encoder.ts';
 
 export interface SimulatorOptions {
   cameras: number;
@@ -22,11 +24,21 @@ export interface SimulatorOptions {
   maxSessions?: number;
   /** RTSP paths; default /stream1 (main) and /stream2 (sub). */
   paths?: { main: string; sub: string };
+  /**
+   * 'live' (default): each camera renders and encodes its scene continuously (about 8.6 % of
+   * a core each). 'loop': a 4-s clip of the scene is rendered once per camera (cached in the
+   * temp dir) and sent on a loop by stream copy, main and sub alike at 640x360: a few cameras'
+   * CPU for dozens, for storms and load benches. The burnt-in serial stays per camera; the
+   * burnt-in clock repeats with the clip, and motion ground truth does not apply.
+   */
+  media?: SceneMedia;
   log?: Logger;
 }
 
 export interface Simulator {
   cameras: SimulatedCamera[];
+  /** RTSP connection attempts and ONVIF requests in flight across all cameras, with peaks. */
+  connections: SimulatorConnectionCounters;
   stop(): Promise<void>;
   /** All cameras offline, then after `downMs` all back at the same instant (a power cut, a reconnect storm). */
   stormRestart(downMs: number): Promise<void>;
@@ -46,6 +58,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const log = options.log ?? silentLogger;
   const prefix = options.serialPrefix ?? 'HRTH-SIM';
   const cameras: SimulatedCamera[] = [];
+  const connections = simulatorConnectionCounters();
   const stopAll = async (): Promise<void> => {
     await Promise.all(cameras.map((c) => c.stop()));
   };
@@ -67,6 +80,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           audio: options.audio ?? false,
           maxSessions: options.maxSessions ?? 4,
           paths: options.paths ?? { main: '/stream1', sub: '/stream2' },
+          media: options.media ?? 'live',
+          rtspAttempts: connections.rtspAttempts,
           log,
         }),
       );
@@ -81,6 +96,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
   return {
     cameras,
+    connections,
     stop: stopAll,
     stormRestart: async (downMs) => {
       await Promise.all(cameras.map((c) => c.setOffline()));

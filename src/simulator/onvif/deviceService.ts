@@ -29,6 +29,7 @@ import {
   type ServiceUrls,
 } from './deviceResponses.ts';
 import { createHttpAuthenticator } from './httpAuth.ts';
+import type { ConnectionGauge } from '../connectionGauge.ts';
 import { contentTypeFor, soapEnvelope, soapFault, soapVersionOf, type OnvifFault, type SoapVersion } from './soapEnvelope.ts';
 import { NonceMemory, verifyUsernameToken } from './wsUsernameToken.ts';
 
@@ -53,6 +54,8 @@ export interface DeviceServiceOptions {
   /** Largest accepted SOAP request body; default 256 KiB. */
   maxRequestBytes?: number;
   log?: Logger;
+  /** Counts requests in flight (received until answered or dropped) for the reconnect-storm bench. */
+  requestGauge?: ConnectionGauge;
 }
 
 export interface DeviceService {
@@ -214,6 +217,8 @@ export async function startDeviceService(options: DeviceServiceOptions): Promise
 
   let frozen = false;
   const server = http.createServer((request, response) => {
+    const endRequest = options.requestGauge?.begin();
+    if (endRequest !== undefined) response.once('close', endRequest);
     // A hung camera: the request is accepted and then nothing happens (DESIGN.md: every call needs a timeout).
     if (frozen) {
       request.resume();

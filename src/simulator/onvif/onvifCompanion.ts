@@ -13,6 +13,7 @@
 import type { Logger } from '../../log.ts';
 import type { CameraAddress, CameraCompanion, SimulatedCamera } from '../camera.ts';
 import type { Simulator } from '../simulator.ts';
+import type { ConnectionGauge } from '../connectionGauge.ts';
 import { startOnvifCamera, type OnvifCamera } from './onvifCamera.ts';
 
 export interface OnvifCompanionOptions {
@@ -29,6 +30,8 @@ export interface OnvifCompanionOptions {
   discoveryPort?: number;
   location?: string;
   log?: Logger;
+  /** Counts ONVIF requests in flight; attachOnvifToSimulator passes the simulator's own. */
+  requestGauge?: ConnectionGauge;
 }
 
 /** Which ONVIF port belongs to which camera address; shared by the cameras of one simulator. */
@@ -84,6 +87,7 @@ export async function attachOnvif(
           },
         }),
     ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.requestGauge === undefined ? {} : { requestGauge: options.requestGauge }),
   });
   addressBook.remember(camera.address, onvif.service.port);
 
@@ -128,7 +132,7 @@ export async function attachOnvifToSimulator(simulator: Simulator, options: Onvi
   const attached: OnvifCamera[] = [];
   for (const camera of simulator.cameras) {
     // A fixed ONVIF port only works with distinct hosts, just like a fixed RTSP port.
-    attached.push(await attachOnvif(camera, addressBook, options));
+    attached.push(await attachOnvif(camera, addressBook, { requestGauge: simulator.connections.onvifRequests, ...options }));
   }
   return attached;
 }

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from '../../log.ts';
+import type { ConnectionGauge } from '../connectionGauge.ts';
 import { describeSdp, trackControl } from './describeSdp.ts';
 import { DigestAuthenticator, type DigestCredentials } from './digestAuth.ts';
 import type { RtpTrack, TrackMedia } from './rtpTrack.ts';
@@ -34,6 +35,8 @@ export interface RtspServerOptions {
   sessionTimeoutSec: number;
   isFrozen: () => boolean;
   log: Logger;
+  /** Counts connection attempts (accept until PLAY or close) for the reconnect-storm bench. */
+  attempts?: ConnectionGauge;
 }
 
 export class RtspServerError extends Error {
@@ -48,6 +51,8 @@ const publicMethods = 'OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARA
 export class RtspServer {
   private readonly sessions = new Map<string, RtspSession>();
   private readonly connections = new Set<Socket>();
+  /** Ends each open connection's attempt in the gauge (idempotent). */
+  private readonly attemptEnds = new Map<Socket, () => void>();
   private readonly auth: DigestAuthenticator;
   private readonly sweeper: NodeJS.Timeout;
   private closed: Promise<void> | undefined;
@@ -111,12 +116,15 @@ export class RtspServer {
   }
 
   private accept(socket: Socket): void {
+    const endAttempt = this.options.attempts?.begin() ?? noAttempt;
     if (this.connections.size >= maxConnections) {
       this.options.log.warn('simulated RTSP server refusing connection: too many open', { max: maxConnections });
       socket.destroy();
+      endAttempt();
       return;
     }
     this.connections.add(socket);
+    this.attemptEnds.set(socket, endAttempt);
     const reader = new RtspRequestReader();
     socket.on('data', (data) => {
       let chunks;
@@ -136,6 +144,8 @@ export class RtspServer {
     socket.on('error', (error) => this.options.log.debug('simulated RTSP client connection error', { error: error.message }));
     socket.on('close', () => {
       this.connections.delete(socket);
+      this.attemptEnds.get(socket)?.();
+      this.attemptEnds.delete(socket);
       // Cameras end a client's sessions with its connection; it also frees the session slots.
       for (const [id, session] of this.sessions) {
         if (session.context.connection === socket) {
@@ -170,13 +180,15 @@ export class RtspServer {
         return;
       case 'PLAY':
         if (session === undefined) return reply(sessionNotFound(sessionId));
-        session.play((rtpInfo) =>
+        session.play((rtpInfo) => {
           reply({
             status: 200,
             reason: 'OK',
             headers: [['Session', session.id], ['Range', 'npt=0.000-'], ...(rtpInfo === undefined ? [] : [['RTP-Info', rtpInfo] as const])],
-          }),
-        );
+          });
+          // Playing: this connection's attempt succeeded.
+          this.attemptEnds.get(socket)?.();
+        });
         return;
       case 'PAUSE':
         if (session === undefined) return reply(sessionNotFound(sessionId));
@@ -306,6 +318,8 @@ export class RtspServer {
     }
   }
 }
+
+const noAttempt = (): void => undefined;
 
 function sessionNotFound(sessionId: string | undefined): RtspResponse {
   return { status: 454, reason: 'Session Not Found', headers: [], body: `no session ${sessionId ?? '(none given)'}\r\n` };
