@@ -135,6 +135,15 @@ export class CameraSupervisor {
     this.wake?.();
   }
 
+  /** The wall clock stepped back: start a new run (a new run id in every file name) at once. */
+  restartAfterClockStep(): void {
+    if (this.stopping || !this.run) return;
+    this.log.warn('the clock stepped back; restarting the recorder so no file name is reused', { event: 'recorder.clock_restart' });
+    void this.run.stop(2_000);
+    this.refreshPending = true;
+    this.wake?.();
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
@@ -166,6 +175,8 @@ export class CameraSupervisor {
           continue;
         }
       }
+      // stop() may have come while the checks above awaited: start no ffmpeg it would not wait for.
+      if (this.stopping) break;
       const delayMs = await this.runOnce();
       if (this.stopping) break;
       await this.sleep(delayMs);
@@ -293,7 +304,15 @@ export class CameraSupervisor {
     this.run = run;
     this.log.info('recorder started', { event: 'recorder.started', pid: run.pid, run: runId, audio: this.audio });
 
+    // The check before start and ffmpeg's connect are not atomic: a DHCP swap in between (a
+    // reconnect storm) would have this run record the other camera until the periodic re-check
+    // (fault-storm-users.test.ts caught it). Ask again as soon as video flows.
+    let checkedAfterConnect = false;
     const onFragment = (): void => {
+      if (!checkedAfterConnect) {
+        checkedAfterConnect = true;
+        void this.recheckIdentity(run);
+      }
       if (this.status.state !== 'recording' && this.quarantineFromMs === null) {
         this.failingSinceMs = null;
         this.setState('recording', null);

@@ -25,10 +25,9 @@ export async function startCommand(args: string[]): Promise<number> {
     config.discovery = { ...config.discovery, enabled: false };
   }
 
-  const stopDemo = demo ? await (await import('./demo.ts')).addDemoCameras(config, log) : null;
-  const hearth = await startHearth(config, log);
-
-  await new Promise<void>((resolve) => {
+  // Listen for the signal before starting: one that arrives while recorders start (systemd
+  // stopping a slow start, Ctrl-C) must still stop them, not kill Hearth and orphan its ffmpeg.
+  const stopRequested = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       log.info('stopping', { event: 'hearth.stopping', signal });
       resolve();
@@ -36,6 +35,10 @@ export async function startCommand(args: string[]): Promise<number> {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   });
+  const stopDemo = demo ? await (await import('./demo.ts')).addDemoCameras(config, log) : null;
+  const hearth = await startHearth(config, log);
+
+  await stopRequested;
   await hearth.stop();
   await stopDemo?.();
   log.info('stopped', { event: 'hearth.stopped' });

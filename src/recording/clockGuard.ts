@@ -14,6 +14,7 @@ export class ClockGuard {
   private offsetMs: number;
   private suspendedUntilMono: number | null = null;
   private reason = '';
+  private readonly jumpListeners: Array<(jumpMs: number) => void> = [];
 
   constructor(
     private readonly log: Logger,
@@ -32,13 +33,22 @@ export class ClockGuard {
     }
   }
 
-  /** Watches wall time against monotonic time; call before each retention pass. */
-  observe(): void {
+  /** Watches wall time against monotonic time; returns the jump in ms (0 when none). */
+  observe(): number {
     const offset = this.wallNow() - this.monoNow();
-    if (Math.abs(offset - this.offsetMs) > clockJumpToleranceMs) {
-      this.suspend(`the clock jumped by ${Math.round((offset - this.offsetMs) / 1000)} s`);
-    }
+    const jumpMs = offset - this.offsetMs;
     this.offsetMs = offset;
+    if (Math.abs(jumpMs) > clockJumpToleranceMs) {
+      this.suspend(`the clock jumped by ${Math.round(jumpMs / 1000)} s`);
+      for (const listener of this.jumpListeners) listener(jumpMs);
+      return jumpMs;
+    }
+    return 0;
+  }
+
+  /** Called with the size of each jump (negative: the clock stepped back), whoever observed it. */
+  onJump(listener: (jumpMs: number) => void): void {
+    this.jumpListeners.push(listener);
   }
 
   ageRetentionAllowed(): { ok: true } | { ok: false; reason: string } {

@@ -62,6 +62,7 @@ export async function runRetention(deps: RetentionDeps): Promise<RetentionResult
     result.ageSkippedReason = allowed.reason;
   }
   result.byBudget = await pruneToBudget(deps);
+  log.debug('retention pass', { event: 'retention.pass', byAge: result.byAge, byBudget: result.byBudget, ageSkipped: result.ageSkippedReason ?? undefined });
   if (result.byAge + result.byBudget > 0) {
     log.info('retention deleted old recordings', { event: 'retention.pruned', byAge: result.byAge, byBudget: result.byBudget });
   }

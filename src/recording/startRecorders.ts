@@ -91,6 +91,11 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
   const clock = new ClockGuard(log);
   clock.checkAtStart(newestSegmentEndMs(db));
   // Watch the clock between retention passes too, so a jump is logged when it happens.
+  // ffmpeg names segments from the wall clock (plus the run id): after a step back, a run
+  // would reach names it already wrote and overwrite them. A new run gets a new run id.
+  clock.onJump((jumpMs) => {
+    if (jumpMs < 0) for (const supervisor of supervisors.values()) supervisor.restartAfterClockStep();
+  });
   const clockWatch = setInterval(() => clock.observe(), clockWatchMs);
   const retentionDeps: RetentionDeps = {
     db,
