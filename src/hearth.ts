@@ -11,10 +11,12 @@ import type { Logger } from './log.ts';
 import { databaseFileName, openDatabase, type Db } from './db/connection.ts';
 import { syncConfigCameras } from './cameras/syncConfigCameras.ts';
 import { getCameraSecrets, listCameras } from './cameras/cameraRows.ts';
+import { getMotionSettings } from './cameras/cameraSettings.ts';
 import { startRecorders } from './recording/startRecorders.ts';
 import { startDiscoveryService } from './discovery/discoveryService.ts';
 import { createRelocator } from './discovery/relocate.ts';
 import { createIdentityCheck } from './cameras/identity.ts';
+import { onCameraChanged } from './cameras/registryEvents.ts';
 import { startMotion, type MotionCamera } from './motion/service.ts';
 import { startReconnectCounter } from './metrics/reconnectCounter.ts';
 import { startMqttBridge } from './mqtt/bridge.ts';
@@ -22,6 +24,9 @@ import { liveSourceFromFeeds, statusSourceFromStates } from './http/sources.ts';
 import { createApp } from './http/app.ts';
 import { listen, type HttpServer } from './http/server.ts';
 import { hearthVersion } from './version.ts';
+import { startServiceNotify } from './system/serviceNotify.ts';
+import { takeNotifyEnv } from './system/sdNotify.ts';
+import { createRecorderHealthCheck } from './system/recorderHealth.ts';
 
 export interface RunningHearth {
   db: Db;
@@ -32,6 +37,8 @@ export interface RunningHearth {
 
 export async function startHearth(config: HearthConfig, log: Logger): Promise<RunningHearth> {
   const startedAtMs = Date.now();
+  // Before any child is spawned: ffmpeg must not inherit systemd's notify socket.
+  const notifyEnv = takeNotifyEnv();
   mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   const db = openDatabase(path.join(config.dataDir, databaseFileName), log);
   const stops: Array<() => Promise<void> | void> = [() => void db.close()];
@@ -53,8 +60,33 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
     const reconnects = startReconnectCounter(() => recorders.states());
     stops.push(() => reconnects.stop());
 
-    const motion = startMotion({ db, log, dataDir: config.dataDir, cameras: () => motionCameras(db, config) });
-    stops.push(() => motion.stop());
+    // Motion opens its own connection: it only watches cameras whose recorder runs on a
+    // device that passed the identity check, and follows every change of that.
+    const motion = startMotion({ db, log, dataDir: config.dataDir, cameras: () => motionCameras(db, config).filter((c) => recorders.streaming(c.id)) });
+    // Reloads one at a time, and none after stop begins (a late reload would start a decoder nobody stops).
+    let motionReloads: Promise<void> = Promise.resolve();
+    let motionStopping = false;
+    stops.push(async () => {
+      motionStopping = true;
+      await motionReloads;
+      await motion.stop();
+    });
+    const reloadMotion = (): void => {
+      if (motionStopping) return;
+      motionReloads = motionReloads
+        .then(() => (motionStopping ? undefined : motion.reload()))
+        .catch((error: unknown) => log.error('motion reload failed', { event: 'motion.reload_failed', error: (error as Error).message }));
+    };
+    stops.push(recorders.onStateChange(reloadMotion));
+    // Adoption, manual adds and relocations take effect at once (no restart).
+    stops.push(
+      onCameraChanged(db, (id) =>
+        void recorders
+          .reload(id)
+          .catch((error: unknown) => log.error('could not apply a camera change', { event: 'recorders.reload_failed', camera: id, error: (error as Error).message }))
+          .then(reloadMotion),
+      ),
+    );
 
     if (config.mqtt) {
       const bridge = startMqttBridge({
@@ -85,6 +117,10 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
     const http = await listen(app, config.http.host, config.http.port);
     stops.push(() => http.close());
     log.info(`listening on ${http.url}`, { event: 'http.listening', dataDir: config.dataDir });
+    // Under systemd (Type=notify, WatchdogSec): READY=1 now, WATCHDOG=1 only while recorder
+    // supervision is healthy, STOPPING=1 first thing on stop (it is the last stop pushed).
+    const service = await startServiceNotify({ log, env: notifyEnv, health: createRecorderHealthCheck(recorders) });
+    stops.push(() => service.stop());
 
     let stopping: Promise<void> | undefined;
     return {
@@ -109,13 +145,15 @@ function motionCameras(db: Db, config: HearthConfig): MotionCamera[] {
     .flatMap((c) => {
       const secrets = getCameraSecrets(db, c.id);
       if (!secrets?.streams.main && !secrets?.streams.sub) return [];
+      // Config cameras take sensitivity and masks from the file; cameras adopted in the UI from the registry.
       const configured = config.cameras.find((cc) => cc.id === c.id)?.motion;
+      const stored = configured ? null : getMotionSettings(db, c.id);
       return [
         {
           id: c.id,
           subUrl: secrets.streams.sub,
           mainUrl: secrets.streams.main,
-          motion: { enabled: true, sensitivity: configured?.sensitivity ?? 50, masks: configured?.masks ?? [] },
+          motion: { enabled: true, sensitivity: configured?.sensitivity ?? stored?.sensitivity ?? 50, masks: configured?.masks ?? stored?.masks ?? [] },
         },
       ];
     });
