@@ -94,11 +94,18 @@ install_packages() {
 
 check_node() {
   command -v node >/dev/null 2>&1 || die "Node.js 20 or newer is needed; Debian bookworm ships 18: install Node 20 (https://nodejs.org or NodeSource) and run this again"
+  command -v npm >/dev/null 2>&1 && command -v npx >/dev/null 2>&1 \
+    || die "npm or npx is missing (both come with Node.js from nodejs.org or NodeSource); install them and run this again"
   local major minor
   IFS=. read -r major minor _ < <(node -p 'process.versions.node')
   if [ "$major" -lt 20 ] || { [ "$major" = 20 ] && [ "$minor" -lt 9 ]; }; then
     die "Node.js $(node -v) is too old; Hearth needs 20.9 or newer (install Node 20 from nodejs.org or NodeSource)"
   fi
+  # Native modules (better-sqlite3) build against this Node's own headers when it ships them
+  # (nodejs.org tarballs, NodeSource, Debian): no header download, works offline.
+  local prefix
+  prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+  if [ -z "${npm_config_nodedir:-}" ] && [ -f "$prefix/include/node/node.h" ]; then export npm_config_nodedir="$prefix"; fi
 }
 
 create_user() {
@@ -112,6 +119,27 @@ create_user() {
   say "created system user $user"
 }
 
+has_npm_script() {
+  (cd "$1" && node -e 'const s = JSON.parse(require("fs").readFileSync("package.json", "utf8")).scripts ?? {}; process.exit(s[process.argv[1]] ? 0 : 1)' "$2")
+}
+
+# The web UI (web/dist) is built in the new tree when package.json has a build:web script.
+build_web() {
+  has_npm_script "$app.new" build:web || return 0
+  say "building the web UI"
+  (cd "$app.new" && npm run --silent build:web)
+}
+
+# Same lock file, same Node ABI: the installed (production) node_modules still fit, which
+# skips the minute-long native rebuild. Only if the web UI needs no building (that needs the
+# dev packages): build:web is a no-op when web/dist is newer than its sources.
+reuse_installed_modules() {
+  cp -a "$app/node_modules" "$app.new/node_modules"
+  if ! has_npm_script "$app.new" build:web || (cd "$app.new" && npm run --silent build:web >/dev/null 2>&1); then return 0; fi
+  say "the web UI needs building: doing a full npm install"
+  return 1
+}
+
 install_app() {
   # Build the new tree beside the old one, then swap: a failed npm ci leaves the running install alone.
   rm -rf "$app.new" "$app.old"
@@ -121,15 +149,20 @@ install_app() {
   if [ "$reuse_modules" = 1 ]; then
     [ -d "$src/node_modules" ] || die "--reuse-node-modules: $src/node_modules does not exist; run npm ci there first"
     cp -a "$src/node_modules" "$app.new/node_modules"
+    build_web
     (cd "$app.new" && npm prune --omit=dev --offline --no-audit --no-fund --loglevel=error)
   elif [ -d "$app/node_modules" ] && cmp -s "$app/package-lock.json" "$app.new/package-lock.json" \
-       && [ "$(cat "$app/node_modules/.hearth-node-abi" 2>/dev/null)" = "$(node -p process.versions.modules)" ]; then
-    # Same lock file, same Node ABI: the native modules still fit; skip the minute-long rebuild.
-    cp -a "$app/node_modules" "$app.new/node_modules"
+       && [ "$(cat "$app/node_modules/.hearth-node-abi" 2>/dev/null)" = "$(node -p process.versions.modules)" ] \
+       && reuse_installed_modules; then
     say "dependencies unchanged; reused the installed node_modules"
   else
+    # Full install first: the web UI is built with dev packages (vite, preact), pruned after.
     say "installing npm packages (better-sqlite3 may build from source: a few minutes on a Pi)"
-    (cd "$app.new" && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
+    rm -rf "$app.new/node_modules"
+    # --prefer-offline: the lock file pins every version and hash; cached metadata is enough.
+    (cd "$app.new" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+    build_web
+    (cd "$app.new" && npm prune --omit=dev --no-audit --no-fund --loglevel=error)
   fi
   node -p process.versions.modules > "$app.new/node_modules/.hearth-node-abi"
   if [ -d "$app" ]; then mv "$app" "$app.old"; fi
@@ -171,7 +204,7 @@ start_service() {
 
 print_next_steps() {
   local address
-  address="$(hostname -I 2>/dev/null | awk '{print $1}')"
+  address="$(hostname -I 2>/dev/null | awk '{print $1}' || true)"
   say "open http://${address:-THIS-HOST}:8080 in a browser on the LAN"
   say "first run: the one-time setup code is in the log: journalctl -u hearth | grep -i 'setup code'"
 }
