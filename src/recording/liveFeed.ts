@@ -17,7 +17,8 @@ export class LiveFeed extends EventEmitter<LiveFeedEvents> {
   private pending: Buffer[] = [];
   /** The newest complete fragment (starts on a keyframe: frag_keyframe), so a new viewer sees a picture at once instead of after the next GOP. */
   private latest: Buffer | null = null;
-  private buffered: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
   private lastFragmentAtMs = 0;
 
   constructor(readonly cameraId: string) {
@@ -42,28 +43,62 @@ export class LiveFeed extends EventEmitter<LiveFeedEvents> {
     this.init = null;
     this.latest = null;
     this.pending = [];
-    this.buffered = Buffer.alloc(0);
+    this.chunks = [];
+    this.chunkBytes = 0;
     this.emit('reset');
   }
 
-  /** Feeds raw stdout bytes; emits whole boxes grouped as init / fragment. */
+  /**
+   * Feeds raw stdout bytes; emits whole boxes grouped as init / fragment. Chunks are kept
+   * as a list and joined once per complete box: joining on every pipe read copied a 2 s
+   * fragment of a high-bitrate camera over and over.
+   */
   push(chunk: Buffer): void {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    this.chunks.push(chunk);
+    this.chunkBytes += chunk.length;
     // Bounded: each pass consumes one whole box or stops.
-    while (this.buffered.length >= 8) {
-      const size = this.buffered.readUInt32BE(0);
-      const type = this.buffered.toString('latin1', 4, 8);
-      const boxSize = size === 1 && this.buffered.length >= 16 ? Number(this.buffered.readBigUInt64BE(8)) : size;
+    while (this.chunkBytes >= 8) {
+      const head = this.peek(16);
+      const size = head.readUInt32BE(0);
+      const type = head.toString('latin1', 4, 8);
+      if (size === 1 && head.length < 16) return; // a 64-bit size whose second half has not arrived
+      const boxSize = size === 1 ? Number(head.readBigUInt64BE(8)) : size;
       if (boxSize < 8) {
         // size 0 ("to end of file") never occurs in fragmented output; resync by dropping the buffer.
-        this.buffered = Buffer.alloc(0);
+        this.chunks = [];
+        this.chunkBytes = 0;
         return;
       }
-      if (this.buffered.length < boxSize) return;
-      const box = this.buffered.subarray(0, boxSize);
-      this.buffered = this.buffered.subarray(boxSize);
-      this.onBox(type, Buffer.from(box));
+      if (this.chunkBytes < boxSize) return;
+      this.onBox(type, this.take(boxSize));
     }
+  }
+
+  /** The first `n` buffered bytes (fewer if fewer are buffered), without consuming them. */
+  private peek(n: number): Buffer {
+    const first = this.chunks[0]!;
+    if (first.length >= n || this.chunks.length === 1) return first.subarray(0, n);
+    return Buffer.concat(this.chunks, Math.min(n, this.chunkBytes));
+  }
+
+  /** Removes and returns exactly `n` buffered bytes (the caller checked they are there). */
+  private take(n: number): Buffer {
+    const parts: Buffer[] = [];
+    let needed = n;
+    while (needed > 0) {
+      const first = this.chunks[0]!;
+      if (first.length <= needed) {
+        parts.push(first);
+        this.chunks.shift();
+        needed -= first.length;
+      } else {
+        parts.push(first.subarray(0, needed));
+        this.chunks[0] = first.subarray(needed);
+        needed = 0;
+      }
+    }
+    this.chunkBytes -= n;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
   }
 
   private onBox(type: string, box: Buffer): void {

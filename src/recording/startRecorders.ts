@@ -77,7 +77,12 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
   const firstCheck = checkRecordingRoot(db, root, { initialize: true });
   let storage: StorageCheck = firstCheck;
   if (!firstCheck.ok) log.error(`not recording: ${firstCheck.reason}`, { event: 'storage.missing' });
+  // Every recorder asks each second; one look at the marker per half second answers them all.
+  let checkedAtMs = 0;
   const checkStorage = (): StorageCheck => {
+    const nowMs = performance.now();
+    if (nowMs - checkedAtMs < 500) return storage;
+    checkedAtMs = nowMs;
     const next = checkRecordingRoot(db, root, { initialize: false });
     if (next.ok !== storage.ok) {
       if (next.ok) log.info('recording folder is back', { event: 'storage.back' });
