@@ -8,13 +8,12 @@
  * grant changes made through the API: a revoked or logged-out viewer's stream is cut mid-flight.
  */
 import { Router } from 'express';
-import { may } from '../../auth/gate.ts';
-import { sessionStillValid } from '../../auth/sessions.ts';
 import type { RouteContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { cameraIdParam } from '../validate.ts';
 import { currentUser } from '../session.ts';
 import { privateNoStore, requireCamera } from '../access.ts';
+import { watchLiveGrant } from '../liveGrantWatch.ts';
 
 /** A viewer too slow to take this much buffered video is dropped rather than buffered forever. */
 const maxBufferedBytes = 8 * 1024 * 1024;
@@ -38,14 +37,12 @@ export function liveRoutes(ctx: RouteContext): Router {
     let ended = false;
     let sentInit = false;
     let unsubscribe: (() => void) | null = null;
-    let timer: NodeJS.Timeout | undefined;
-    let forget: () => void = () => undefined;
+    let stopWatch: () => void = () => undefined;
     const end = (why: string): void => {
       if (ended) return;
       ended = true;
       unsubscribe?.();
-      clearInterval(timer);
-      forget();
+      stopWatch();
       ctx.log.debug('live stream ended', { event: 'live.end', camera: cameraId, user: user.username, why });
       // Destroy rather than end: a cut stream must not look like a complete file.
       if (why === 'revoked' || why === 'slow') res.destroy();
@@ -81,14 +78,7 @@ export function liveRoutes(ctx: RouteContext): Router {
       throw new HttpError(503, 'no_live_feed', `camera ${cameraId} is not streaming right now; see its state in /api/cameras`, { 'Retry-After': '5' });
     }
     // Re-ask the gate from SQLite: revoking a grant, logging out or changing the password cuts this stream.
-    const recheck = (): void => {
-      if (ended) return;
-      // No session behind the user (injected): nothing to re-validate, so the stream is not kept open on trust.
-      const sessionValid = user.tokenHash !== undefined && sessionStillValid(ctx.db, user.tokenHash, ctx.now());
-      if (!sessionValid || !may(ctx.db, user.userId, cameraId, 'live')) end('revoked');
-    };
-    timer = setInterval(recheck, ctx.liveRecheckMs);
-    forget = ctx.liveStreams.add(recheck);
+    stopWatch = watchLiveGrant(ctx, user, cameraId, () => end('revoked'));
     res.on('close', () => end('closed'));
     if (!ended && !res.headersSent) res.flushHeaders();
   });
