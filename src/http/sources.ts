@@ -18,6 +18,16 @@ export interface CameraStatusSource {
   status(cameraId: string): CameraStatusView | null;
 }
 
+/** What the API shows of a camera's state: the worker's, or offline/disabled when it has none. */
+export function cameraStatusView(source: CameraStatusSource, camera: { id: string; enabled: boolean }): CameraStatusView {
+  const status = source.status(camera.id);
+  return {
+    state: status?.state ?? (camera.enabled ? 'offline' : 'disabled'),
+    lastError: status?.lastError ?? null,
+    lastErrorAtMs: status?.lastErrorAtMs ?? null,
+  };
+}
+
 export interface LiveSubscriber {
   /** ftyp+moov; sent first, and again after a reset. */
   init(segment: Buffer): void;

@@ -10,6 +10,7 @@ import { getCamera, type CameraRow } from '../../cameras/cameraRows.ts';
 import { visibleCameraIds } from '../../auth/gate.ts';
 import { segmentsOverlapping } from '../../playback/mediaRows.ts';
 import type { RouteContext } from '../context.ts';
+import { cameraStatusView } from '../sources.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { cameraIdParam, rangeParams } from '../validate.ts';
 import { currentUser } from '../session.ts';
@@ -23,13 +24,10 @@ export function cameraRoutes(ctx: RouteContext): Router {
   const router = Router();
 
   const view = (camera: CameraRow) => {
-    const status = ctx.status.status(camera.id);
     return {
       id: camera.id,
       name: camera.name,
-      state: status?.state ?? (camera.enabled ? 'offline' : 'disabled'),
-      lastError: status?.lastError ?? null,
-      lastErrorAtMs: status?.lastErrorAtMs ?? null,
+      ...cameraStatusView(ctx.status, camera),
       identity: { serial: camera.serialNumber, verified: camera.identityVerified },
     };
   };

@@ -11,6 +11,7 @@ import { cameraUsage, forecastStorage, recentBytesPerDay, type DiskSpace } from 
 import { diskUsage } from '../../recording/retention.ts';
 import { readProcessStats } from '../../metrics/processStats.ts';
 import type { RouteContext } from '../context.ts';
+import { cameraStatusView } from '../sources.ts';
 import { requireAdmin } from '../session.ts';
 import { privateNoStore } from '../access.ts';
 
@@ -52,14 +53,11 @@ export function systemRoutes(ctx: RouteContext, retention: RetentionConfig): Rou
       storage: { ...disk, recordingBytes, maxDiskPercent: retention.maxDiskPercent },
       forecast,
       cameras: cameras.map((camera) => {
-        const status = ctx.status.status(camera.id);
         const used = usage.get(camera.id);
         return {
           id: camera.id,
           name: camera.name,
-          state: status?.state ?? (camera.enabled ? 'offline' : 'disabled'),
-          lastError: status?.lastError ?? null,
-          lastErrorAtMs: status?.lastErrorAtMs ?? null,
+          ...cameraStatusView(ctx.status, camera),
           retentionDays: camera.retentionDays ?? retention.days,
           recordingBytes: used?.bytes ?? 0,
           oldestMs: used?.oldestMs ?? null,
