@@ -18,7 +18,11 @@ export class LiveFeed extends EventEmitter<LiveFeedEvents> {
   /** The newest complete fragment (starts on a keyframe: frag_keyframe), so a new viewer sees a picture at once instead of after the next GOP. */
   private latest: Buffer | null = null;
   private chunks: Buffer[] = [];
+  /** Index of the first unconsumed chunk in `chunks`. */
+  private first = 0;
   private chunkBytes = 0;
+  /** The header of the box being gathered, once its first bytes are in. */
+  private box: { type: string; size: number } | null = null;
   private lastFragmentAtMs = 0;
 
   constructor(readonly cameraId: string) {
@@ -43,42 +47,59 @@ export class LiveFeed extends EventEmitter<LiveFeedEvents> {
     this.init = null;
     this.latest = null;
     this.pending = [];
-    this.chunks = [];
-    this.chunkBytes = 0;
+    this.dropBuffered();
     this.emit('reset');
   }
 
   /**
    * Feeds raw stdout bytes; emits whole boxes grouped as init / fragment. Chunks are kept
    * as a list and joined once per complete box: joining on every pipe read copied a 2 s
-   * fragment of a high-bitrate camera over and over.
+   * fragment of a high-bitrate camera over and over. The box header is parsed once and the
+   * list is consumed by index, so many tiny reads cost linear, not quadratic, time.
    */
   push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.chunkBytes += chunk.length;
     // Bounded: each pass consumes one whole box or stops.
     while (this.chunkBytes >= 8) {
-      const head = this.peek(16);
-      const size = head.readUInt32BE(0);
-      const type = head.toString('latin1', 4, 8);
-      if (size === 1 && head.length < 16) return; // a 64-bit size whose second half has not arrived
-      const boxSize = size === 1 ? Number(head.readBigUInt64BE(8)) : size;
-      if (boxSize < 8) {
-        // size 0 ("to end of file") never occurs in fragmented output; resync by dropping the buffer.
-        this.chunks = [];
-        this.chunkBytes = 0;
-        return;
+      if (!this.box) {
+        const head = this.peek(16);
+        const size = head.readUInt32BE(0);
+        if (size === 1 && head.length < 16) return; // a 64-bit size whose second half has not arrived
+        const boxSize = size === 1 ? Number(head.readBigUInt64BE(8)) : size;
+        if (boxSize < 8) {
+          // size 0 ("to end of file") never occurs in fragmented output; resync by dropping the buffer.
+          this.dropBuffered();
+          return;
+        }
+        this.box = { type: head.toString('latin1', 4, 8), size: boxSize };
       }
-      if (this.chunkBytes < boxSize) return;
-      this.onBox(type, this.take(boxSize));
+      if (this.chunkBytes < this.box.size) return;
+      const { type, size } = this.box;
+      this.box = null;
+      this.onBox(type, this.take(size));
     }
+  }
+
+  private dropBuffered(): void {
+    this.chunks = [];
+    this.first = 0;
+    this.chunkBytes = 0;
+    this.box = null;
   }
 
   /** The first `n` buffered bytes (fewer if fewer are buffered), without consuming them. */
   private peek(n: number): Buffer {
-    const first = this.chunks[0]!;
-    if (first.length >= n || this.chunks.length === 1) return first.subarray(0, n);
-    return Buffer.concat(this.chunks, Math.min(n, this.chunkBytes));
+    const first = this.chunks[this.first]!;
+    if (first.length >= n || this.chunks.length - this.first === 1) return first.subarray(0, n);
+    const parts: Buffer[] = [];
+    let got = 0;
+    for (let i = this.first; i < this.chunks.length && got < n; i += 1) {
+      parts.push(this.chunks[i]!);
+      got += this.chunks[i]!.length;
+    }
+    return Buffer.concat(parts, Math.min(n, got));
   }
 
   /** Removes and returns exactly `n` buffered bytes (the caller checked they are there). */
@@ -86,16 +107,24 @@ export class LiveFeed extends EventEmitter<LiveFeedEvents> {
     const parts: Buffer[] = [];
     let needed = n;
     while (needed > 0) {
-      const first = this.chunks[0]!;
+      const first = this.chunks[this.first]!;
       if (first.length <= needed) {
         parts.push(first);
-        this.chunks.shift();
+        this.first += 1;
         needed -= first.length;
       } else {
         parts.push(first.subarray(0, needed));
-        this.chunks[0] = first.subarray(needed);
+        this.chunks[this.first] = first.subarray(needed);
         needed = 0;
       }
+    }
+    // Compact the consumed head of the list now and then rather than shifting on every chunk.
+    if (this.first === this.chunks.length) {
+      this.chunks = [];
+      this.first = 0;
+    } else if (this.first > 1024 && this.first * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.first);
+      this.first = 0;
     }
     this.chunkBytes -= n;
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);

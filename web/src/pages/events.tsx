@@ -24,6 +24,18 @@ interface Listing {
   more: boolean;
   loading: boolean;
   error: string | null;
+  /** The filter generation this listing belongs to: updates of an older one are dropped. */
+  generation: number;
+}
+
+interface Cursor {
+  camera: string;
+  /** Nothing older than this is asked for: the chosen day's start, or 0. */
+  lowerBound: number;
+  toMs: number;
+  emptyWindows: number;
+  busy: boolean;
+  generation: number;
 }
 
 export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
@@ -31,11 +43,12 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
   const dayKey = query.get('day') ?? '';
   const dayStart = parseDayKey(dayKey);
   const [cameras, setCameras] = useState<Camera[] | null>(null);
-  const [listing, setListing] = useState<Listing>({ events: [], more: true, loading: true, error: null });
+  const [listing, setListing] = useState<Listing>({ events: [], more: true, loading: true, error: null, generation: 0 });
   const [open, setOpen] = useState<MotionEvent | null>(null);
   const sentinel = useRef<HTMLDivElement>(null);
-  // The cursor of the next page, kept outside state so the observer reads the latest.
-  const cursor = useRef<{ toMs: number; emptyWindows: number; busy: boolean; generation: number }>({ toMs: 0, emptyWindows: 0, busy: false, generation: 0 });
+  // The cursor of the next page and the filter it walks, kept outside state so that every
+  // caller (the filter effect, a late observer callback) reads the latest, never a stale closure.
+  const cursor = useRef<Cursor>({ camera: '', lowerBound: 0, toMs: 0, emptyWindows: 0, busy: false, generation: 0 });
 
   useEffect(() => {
     // The filter offers only cameras whose recordings this user may see (live-only ones have no events here).
@@ -45,21 +58,20 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
       .catch(() => setCameras([]));
   }, []);
 
-  const lowerBound = dayStart ?? 0;
-  const upperBound = dayStart !== null ? nextLocalDay(dayStart) : null;
-
   const loadMore = async () => {
     const c = cursor.current;
     if (c.busy) return;
     c.busy = true;
-    const generation = c.generation;
-    setListing((l) => ({ ...l, loading: true, error: null }));
+    const { generation, camera, lowerBound } = c;
+    // Only the listing of this generation may change; an older one is already replaced.
+    const update = (next: (l: Listing) => Listing) => setListing((l) => (l.generation === generation ? next(l) : l));
+    update((l) => ({ ...l, loading: true, error: null }));
     try {
       // Bounded: one page, or a few empty 30-day windows further back.
       for (let attempt = 0; attempt < 4; attempt += 1) {
         const to = c.toMs;
         const from = Math.max(lowerBound, to - windowMs);
-        const page = await getEvents({ camera: cameraFilter || undefined, from, to, limit: pageSize });
+        const page = await getEvents({ camera: camera || undefined, from, to, limit: pageSize });
         if (generation !== cursor.current.generation) return;
         if (page.length > 0) {
           // Next page: strictly older than the oldest shown (same-millisecond events are de-duplicated by id).
@@ -69,27 +81,27 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
           // A short page exhausts this window: continue from its start, if anything can be older.
           if (!full) c.toMs = from;
           const more = full || from > lowerBound;
-          setListing((l) => {
+          update((l) => {
             const seen = new Set(l.events.map((e) => e.id));
-            return { events: [...l.events, ...page.filter((e) => !seen.has(e.id))], more, loading: false, error: null };
+            return { events: [...l.events, ...page.filter((e) => !seen.has(e.id))], more, loading: false, error: null, generation };
           });
           return;
         }
         c.emptyWindows += 1;
         c.toMs = from;
         if (from <= lowerBound || c.emptyWindows >= maxEmptyWindows) {
-          setListing((l) => ({ ...l, more: false, loading: false }));
+          update((l) => ({ ...l, more: false, loading: false }));
           return;
         }
       }
-      setListing((l) => ({ ...l, loading: false }));
+      update((l) => ({ ...l, loading: false }));
     } catch (error) {
       if (generation !== cursor.current.generation) return;
       const message =
-        error instanceof ApiError && error.status === 404 && cameraFilter
-          ? `there is no camera “${cameraFilter}” whose recordings you may see.`
+        error instanceof ApiError && error.status === 404 && camera
+          ? `there is no camera “${camera}” whose recordings you may see.`
           : (error as Error).message;
-      setListing((l) => ({ ...l, loading: false, more: false, error: message }));
+      update((l) => ({ ...l, loading: false, more: false, error: message }));
     } finally {
       if (generation === cursor.current.generation) c.busy = false;
     }
@@ -97,8 +109,10 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
 
   // A new filter starts a new listing.
   useEffect(() => {
-    cursor.current = { toMs: upperBound ?? Date.now() + 1000, emptyWindows: 0, busy: false, generation: cursor.current.generation + 1 };
-    setListing({ events: [], more: true, loading: true, error: null });
+    const generation = cursor.current.generation + 1;
+    const upperBound = dayStart !== null ? nextLocalDay(dayStart) : null;
+    cursor.current = { camera: cameraFilter, lowerBound: dayStart ?? 0, toMs: upperBound ?? Date.now() + 1000, emptyWindows: 0, busy: false, generation };
+    setListing({ events: [], more: true, loading: true, error: null, generation });
     void loadMore();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [cameraFilter, dayKey]);
