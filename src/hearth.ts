@@ -27,6 +27,7 @@ import { hearthVersion } from './version.ts';
 import { startServiceNotify } from './system/serviceNotify.ts';
 import { takeNotifyEnv } from './system/sdNotify.ts';
 import { createRecorderHealthCheck } from './system/recorderHealth.ts';
+import { assertDataDirMounted } from './system/dataDirMount.ts';
 
 export interface RunningHearth {
   db: Db;
@@ -39,6 +40,8 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
   const startedAtMs = Date.now();
   // Before any child is spawned: ffmpeg must not inherit systemd's notify socket.
   const notifyEnv = takeNotifyEnv();
+  // Before creating anything: a data dir whose disk did not mount must not become a new, empty Hearth.
+  assertDataDirMounted(config.dataDir);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
   const db = openDatabase(path.join(config.dataDir, databaseFileName), log);
   const stops: Array<() => Promise<void> | void> = [() => void db.close()];

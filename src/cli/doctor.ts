@@ -11,6 +11,7 @@ import { databaseFileName, openDatabase } from '../db/connection.ts';
 import { schemaVersion } from '../db/migrate.ts';
 import { privateIpv4Interfaces, ipv4OfInterfaces } from '../net/interfaces.ts';
 import { checkClock } from '../system/clock.ts';
+import { assertDataDirMounted, DataDirNotMountedError } from '../system/dataDirMount.ts';
 
 export type Verdict = 'ok' | 'warn' | 'fail';
 export interface Check {
@@ -53,6 +54,12 @@ async function checkFfmpeg(): Promise<Check> {
 const lowFreeBytes = 2 * 1024 ** 3;
 
 function checkDataDir(dataDir: string): Check {
+  try {
+    assertDataDirMounted(dataDir);
+  } catch (error) {
+    if (error instanceof DataDirNotMountedError) return { name: 'data', verdict: 'fail', detail: error.message };
+    throw error;
+  }
   const existing = nearestExisting(dataDir);
   try {
     accessSync(existing, constants.W_OK);
