@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ffmpegPathSync } from '../src/ffmpeg/locate.ts';
 import { startRecorders } from '../src/recording/startRecorders.ts';
-import { runRetention } from '../src/recording/retention.ts';
+import { pruneToBudget, runRetention } from '../src/recording/retention.ts';
 import { ClockGuard } from '../src/recording/clockGuard.ts';
 import { insertSegments, allSegments, listSegments } from '../src/recording/segmentRows.ts';
 import { recordingRoot } from '../src/recording/layout.ts';
@@ -118,6 +118,26 @@ describe('retention', () => {
       assert.deepEqual(remaining, [paths[0], paths[4], paths[5]], 'the oldest unprotected went first; the event segment stayed');
       const onDisk = readdirSync(recordingRoot(f.dataDir), { recursive: true }).filter((n) => String(n).endsWith('.mp4')).length;
       assert.equal(onDisk, 3);
+    } finally {
+      f.cleanup();
+    }
+  });
+
+  test('on a small disk the budget also leaves the free floor (above the low-space mark), but never asks for more than half the disk', async () => {
+    const f = makeFixture([{ id: 'porch', url: 'unused' }]);
+    try {
+      const now = Date.now();
+      [8, 7, 6, 5, 4, 3, 2, 1].map((d) => seedSegment(f, 'porch', d, now));
+      // A 10 000-byte disk, 1000 per segment, 1000 of other files: 90 % used, exactly maxDiskPercent.
+      const usage = (): { usedPercent: number; totalBytes: number } => ({ usedPercent: (1000 + listSegments(f.db, 'porch').length * 1000) / 100, totalBytes: 10_000 });
+      const base = { ...retentionDeps(f, new ClockGuard(f.log), usage), retention: { days: 365, maxDiskPercent: 90, eventDays: 30 } };
+      assert.equal(await pruneToBudget(base), 0, 'within the percentage and no floor: nothing to do');
+      // The floor (3000 free, like 64 MB + slack on a ~400 MB disk) wins over 10 %: down to 70 % used.
+      assert.equal(await pruneToBudget({ ...base, minFreeBytes: 3000 }), 2);
+      assert.equal(listSegments(f.db, 'porch').length, 6);
+      // A floor bigger than half the disk is capped at half: 50 % used, not everything deleted.
+      assert.equal(await pruneToBudget({ ...base, minFreeBytes: 9000 }), 2);
+      assert.equal(listSegments(f.db, 'porch').length, 4);
     } finally {
       f.cleanup();
     }

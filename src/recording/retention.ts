@@ -26,6 +26,12 @@ export interface RetentionDeps {
   clock: ClockGuard;
   /** Disk usage of the recording root; replaceable in tests. */
   diskUsage?: (root: string) => { usedPercent: number; totalBytes: number };
+  /**
+   * Free space the budget always leaves, whatever `maxDiskPercent` says: on a small disk
+   * 10 % is less than the recorders' low-space mark, and pruning to the percentage alone
+   * would leave every camera in disk_full for good.
+   */
+  minFreeBytes?: number;
 }
 
 export interface RetentionResult {
@@ -69,14 +75,17 @@ export async function runRetention(deps: RetentionDeps): Promise<RetentionResult
   return result;
 }
 
-/** Deletes oldest segments (unprotected first) until the disk is under `maxDiskPercent`. */
+/** Deletes oldest segments (unprotected first) until the disk is under `maxDiskPercent` and `minFreeBytes` is free. */
 export async function pruneToBudget(deps: RetentionDeps, extraPercent = 0): Promise<number> {
   const usage = deps.diskUsage ?? diskUsage;
-  const budget = deps.retention.maxDiskPercent - extraPercent;
+  const percentBudget = deps.retention.maxDiskPercent - extraPercent;
   const eventCutoffMs = deps.clock.referenceNowMs(newestSegmentEndMs(deps.db)) - deps.retention.eventDays * dayMs;
   let deleted = 0;
   for (let i = 0; i < maxBatches; i++) {
     const { usedPercent, totalBytes } = usage(deps.root);
+    // Never aim below half the disk: on a tiny one the floor could otherwise ask for everything.
+    const freeFloorPercent = totalBytes > 0 ? Math.min(50, ((deps.minFreeBytes ?? 0) / totalBytes) * 100) : 0;
+    const budget = Math.min(percentBudget, 100 - freeFloorPercent);
     if (usedPercent <= budget) break;
     const overBytes = ((usedPercent - budget) / 100) * totalBytes;
     const candidates = oldestSegments(deps.db, batchSize, eventCutoffMs);

@@ -67,8 +67,14 @@ export const defaultIdentityRecheckMs = 5 * 60_000;
 /** How often wall time is compared with monotonic time (see ClockGuard.observe). */
 const clockWatchMs = 5_000;
 
+/** Default for StartRecordersOptions.lowSpaceBytes. */
+const defaultLowSpaceBytes = 64 * 1024 * 1024;
+/** What the disk budget leaves free above the low-space mark (a segment or two of headroom). */
+const lowSpaceSlackBytes = 2 * 1024 * 1024;
+
 export async function startRecorders(options: StartRecordersOptions): Promise<Recorders> {
   const { db, config, log } = options;
+  const lowSpaceBytes = options.lowSpaceBytes ?? defaultLowSpaceBytes;
   const root = recordingRoot(options.dataDir);
   const runDir = path.join(path.resolve(options.dataDir), 'run');
   await reapOrphanRecorders(runDir, log);
@@ -110,6 +116,8 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
     // From the registry each time: cameras adopted while running have their own days too.
     cameraDays: (id) => getCamera(db, id)?.retentionDays ?? null,
     clock,
+    // Just above the recorders' low-space mark, so that a prune always lets them record again.
+    minFreeBytes: lowSpaceBytes + lowSpaceSlackBytes,
   };
 
   let pruning: Promise<void> | null = null;
@@ -151,7 +159,7 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
       backoff: options.backoff ?? defaultBackoff,
       stallMs: options.stallMs ?? 20_000,
       ioTimeoutSeconds: 10,
-      lowSpaceBytes: options.lowSpaceBytes ?? 64 * 1024 * 1024,
+      lowSpaceBytes,
       offlineAfterMs: options.offlineAfterMs ?? 120_000,
       log,
       indexer,
