@@ -91,7 +91,7 @@ describe('WS-Discovery probe against simulated cameras', () => {
     const started = Date.now();
     const devices = await probe({ interfaceAddresses: [loopback], timeoutMs: probeTimeoutMs });
     const elapsedMs = Date.now() - started;
-    assert.ok(elapsedMs < probeTimeoutMs + 500, `took ${elapsedMs} ms`);
+    assert.ok(elapsedMs < probeTimeoutMs + 3000, `took ${elapsedMs} ms (bounded by the probe timeout, with room for a loaded machine)`);
     for (const camera of cameras) {
       const found = devices.filter((device) => device.urn === camera.urn);
       assert.equal(found.length, 1, `camera ${camera.serialNumber} found ${found.length} times`);
@@ -202,7 +202,7 @@ describe('WS-Discovery probe against hostile responders', () => {
         [['urn:uuid:good', ['http://127.0.0.1:8000/onvif/device_service']]],
       );
       assert.deepEqual(report.ignored, { oversized: 1, unsafe: 1, malformed: 3, unrelated: 1, publicOnly: 2, overLimit: 0 });
-      assert.ok(elapsedMs < probeTimeoutMs + 500, `took ${elapsedMs} ms`);
+      assert.ok(elapsedMs < probeTimeoutMs + 3000, `took ${elapsedMs} ms (bounded by the probe timeout, with room for a loaded machine)`);
       const heapGrowthBytes = process.memoryUsage().heapUsed - heapBefore;
       assert.ok(heapGrowthBytes < 32 * 1024 * 1024, `heap grew ${heapGrowthBytes} bytes`);
     } finally {

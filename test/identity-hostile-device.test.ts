@@ -82,7 +82,8 @@ for (const kind of ['laughs', 'huge', 'drip'] as const) {
     const result = await attempt();
     console.log(`${kind}: ${result.error instanceof Error ? `${result.error.name}: ${result.error.message}` : 'no error'}; ${result.ms} ms; memory +${Math.round(result.heapGrowthBytes / 1024 / 1024)} MiB`);
     assert.ok(result.error instanceof OnvifError, `typed error, got ${String(result.error)}`);
-    assert.ok(result.ms < 5_000, `took ${result.ms} ms`);
+    // Bounded, not fast: the ONVIF timeout is 2 s; a device that could hold Hearth would take forever.
+    assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
     assert.ok(result.heapGrowthBytes < 16 * 1024 * 1024, `heap grew ${result.heapGrowthBytes} bytes`);
   });
 }
