@@ -41,11 +41,11 @@ function runDiscover(args: string[], stdin: string): Promise<{ code: number | nu
   });
 }
 
-// Issue 4 asks for "within 5 s": the probe window the command is given (--timeout 3) bounds it, not a wall-clock
+// Issue 4 asks for "within 5 s": the probe window the command is given (2 s by default) bounds it, not a wall-clock
 // assertion: tsx start-up on a loaded CI machine is not Hearth's discovery speed (bench/).
-test('hearth discover --json finds every simulated camera with its serial within its default 3 s probe window', { timeout: 30_000 }, async () => {
+test('hearth discover --json finds every simulated camera with its serial within its default 2 s probe window', { timeout: 30_000 }, async () => {
   const { username, password } = simulator.cameras[0]!.credentials;
-  const result = await runDiscover(['--json', '--interface', 'lo', '--timeout', '3', '--username', username, '--password-stdin'], `${password}\n`);
+  const result = await runDiscover(['--json', '--interface', 'lo', '--username', username, '--password-stdin'], `${password}\n`);
   assert.equal(result.code, 0, result.stderr);
   const devices = JSON.parse(result.stdout) as { xaddrs: string[]; serial?: string | null }[];
   const serials = devices.map((d) => d.serial).sort();

@@ -3,12 +3,19 @@
  * pinned on each), printing what answered. Read-only: nothing is adopted or stored.
  */
 import { loadConfig } from '../config/load.ts';
-import { probeDetailed } from '../discovery/wsDiscoveryProbe.ts';
-import { enrichDevices, type DeviceDetails } from '../discovery/enrichDevices.ts';
+import { probeDetailed, type DiscoveredDevice } from '../discovery/wsDiscoveryProbe.ts';
+import { createDeviceEnricher, type DeviceDetails } from '../discovery/enrichDevices.ts';
 import { ipv4OfInterfaces, privateIpv4Interfaces } from '../net/interfaces.ts';
 import { UsageError } from './errors.ts';
 import { readPasswordStdin } from './passwordStdin.ts';
 import { parseFlags, positiveNumber } from './parse.ts';
+
+/**
+ * Cameras answer a probe within half a second (WS-Discovery's APP_MAX_DELAY) plus the
+ * network; 2 s leaves room for a busy Wi-Fi. A slower one: --timeout, or the periodic
+ * discovery of a running Hearth (3 s windows).
+ */
+const defaultTimeoutSeconds = 2;
 
 export async function discoverCommand(args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
@@ -21,7 +28,7 @@ export async function discoverCommand(args: string[]): Promise<number> {
     'password-stdin': { type: 'boolean' },
   });
   if (values['password-stdin'] === true && values.username === undefined) throw new UsageError('--password-stdin needs --username NAME');
-  const timeoutSeconds = positiveNumber(values.timeout, '--timeout', 3);
+  const timeoutSeconds = positiveNumber(values.timeout, '--timeout', defaultTimeoutSeconds);
   if (timeoutSeconds > 60) throw new UsageError('--timeout is at most 60 seconds');
   const config = loadConfig({ file: values.config });
   const names = values.interface ?? config.discovery.interfaces;
@@ -38,16 +45,17 @@ export async function discoverCommand(args: string[]): Promise<number> {
   }
   // HEARTH_WSD_PORT exists for tests that keep their simulated cameras apart from the real port 3702.
   const port = process.env.HEARTH_WSD_PORT ? Number(process.env.HEARTH_WSD_PORT) : undefined;
+  const password = values['password-stdin'] === true ? await readPasswordStdin() : null;
+  const enrich = values.username !== undefined && password !== null ? createDeviceEnricher({ username: values.username, password }) : null;
+  // Each device is asked for its details as soon as it answers, while the probe window runs on.
+  const pending = new Map<string, Promise<DeviceDetails>>();
   const report = await probeDetailed({
     interfaceAddresses: interfaces.map((i) => i.address),
     timeoutMs: timeoutSeconds * 1000,
     ...(port ? { port } : {}),
+    ...(enrich ? { onDevice: (d: DiscoveredDevice) => pending.set(d.urn, started(enrich(d.xaddrs[0] ?? ''))) } : {}),
   });
-  const password = values['password-stdin'] === true ? await readPasswordStdin() : null;
-  const details: (DeviceDetails | null)[] =
-    values.username !== undefined && password !== null
-      ? await enrichDevices(report.devices.map((d) => d.xaddrs[0] ?? ''), { username: values.username, password })
-      : report.devices.map(() => null);
+  const details: (DeviceDetails | null)[] = await Promise.all(report.devices.map((d) => pending.get(d.urn) ?? null));
   const devices = report.devices.map((d, i) => ({
     urn: d.urn,
     address: hostOf(d.xaddrs[0]) ?? d.fromAddress,
@@ -69,6 +77,12 @@ export async function discoverCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+
+/** Marks a promise as handled until it is awaited after the window, so a failure fails the command, not the process. */
+function started<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
 
 function hostOf(url: string | undefined): string | null {
   if (!url) return null;

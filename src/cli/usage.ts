@@ -3,7 +3,7 @@ export const usage = `Hearth — a local-first network video recorder
 
 Usage:
   hearth start  [--config FILE] [--data DIR] [--port N] [--host ADDR] [--no-discovery] [--demo]
-  hearth discover [--timeout SECONDS] [--json] [--interface NAME]...
+  hearth discover [--timeout SECONDS] [--json] [--interface NAME]... [--username U --password-stdin]
   hearth user add NAME --role admin|viewer --password-stdin [--data DIR]
   hearth user grant NAME CAMERA_ID [--scope live|recordings|export] [--data DIR]
   hearth user revoke NAME CAMERA_ID [--data DIR]
@@ -17,7 +17,9 @@ Commands:
              With no config file it runs on embedded defaults: data in ./data, port 8080,
              ONVIF discovery on. --demo adds two simulated cameras on loopback (data in
              ./data-demo unless --data is given).
-  discover   Probe the LAN for ONVIF cameras (WS-Discovery) and list what answers.
+  discover   Probe the LAN for ONVIF cameras (WS-Discovery) and list what answers within
+             --timeout (default 2 s). With --username and the password on stdin, each
+             camera is also asked for its serial, model and streams (--json shows them).
   user       Manage accounts and which cameras a viewer may see (default scope: recordings).
   doctor     Check ffmpeg, the data disk, the database, the clock and the network.
   backup     Copy the database (consistent while Hearth runs) to FILE and the config in use to

@@ -45,17 +45,25 @@ async function detailsOf(xaddr: string, options: EnrichOptions): Promise<DeviceD
   return details;
 }
 
-/** Details for each XAddr, in the order given; at most `maxConcurrent` in flight. */
-export async function enrichDevices(xaddrs: readonly string[], options: EnrichOptions): Promise<DeviceDetails[]> {
-  const results: DeviceDetails[] = new Array<DeviceDetails>(xaddrs.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < xaddrs.length) {
-      const index = next;
-      next += 1;
-      results[index] = await detailsOf(xaddrs[index]!, options);
+/**
+ * A function that fetches one device's details, with at most `maxConcurrent` in flight
+ * across all calls: `hearth discover` starts each device as its probe answer arrives,
+ * instead of waiting for the whole probe window first.
+ */
+export function createDeviceEnricher(options: EnrichOptions): (xaddr: string) => Promise<DeviceDetails> {
+  const maxConcurrent = options.maxConcurrent ?? 4;
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (xaddr) => {
+    if (active < maxConcurrent) active += 1;
+    else await new Promise<void>((resolve) => waiting.push(resolve)); // a finishing call hands over its slot
+    try {
+      return await detailsOf(xaddr, options);
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active -= 1;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.maxConcurrent ?? 4, xaddrs.length) }, worker));
-  return results;
 }
+

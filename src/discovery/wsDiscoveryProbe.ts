@@ -44,6 +44,8 @@ export interface ProbeOptions {
   /** Destination UDP port; default 3702. Tests use another port to stay apart from other runs. */
   port?: number;
   log?: Logger;
+  /** Told of each new device as its answer arrives (within the limits), before the window ends. */
+  onDevice?: (device: DiscoveredDevice) => void;
 }
 
 /** Why replies were dropped; each one counted, none fatal. */
@@ -122,7 +124,9 @@ export async function probeDetailed(options: ProbeOptions): Promise<ProbeReport>
         ignored.overLimit += 1;
         continue;
       }
-      devices.set(match.urn, { ...match, fromAddress: remote.address });
+      const device = { ...match, fromAddress: remote.address };
+      devices.set(match.urn, device);
+      options.onDevice?.(device);
     }
     ignored.publicOnly += outcome.publicOnly;
     if (devices.size >= maxMatches) finish();
