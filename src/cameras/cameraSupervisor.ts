@@ -4,29 +4,28 @@
  * page shows (DESIGN.md "Never silently stop").
  *
  * Identity is checked before every run and again every `identityRecheckMs` while
- * recording. A different device found mid-run stops the recorder at once and sets aside
- * (quarantines) everything written since the last good check: those segments cannot be
- * proven to be this camera's, so they are neither served nor deleted.
+ * recording (identityWatch.ts). A different device found mid-run stops the recorder at
+ * once and sets aside (quarantines) everything written since the last good check: those
+ * segments cannot be proven to be this camera's, so they are neither served nor deleted.
+ * The run's files are indexed or set aside by runFiles.ts.
  */
 import { redactCredentials } from '../net/redactCredentials.ts';
-import { mkdirSync, readdirSync, statSync, statfsSync } from 'node:fs';
-import path from 'node:path';
+import { statfsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import type { RecorderAudioMode } from '../ffmpeg/args.ts';
 import { LiveFeed } from '../recording/liveFeed.ts';
-import { startRecorderProcess, type FinishedSegmentLine, type RecorderRun } from '../recording/recorderProcess.ts';
+import { startRecorderProcess, type RecorderRun } from '../recording/recorderProcess.ts';
 import { SegmentClock } from '../recording/segmentClock.ts';
 import type { SegmentIndexer } from '../recording/segmentIndexer.ts';
 import type { ChildRegistry } from '../recording/childRegistry.ts';
 import type { StorageCheck } from '../recording/storageMarker.ts';
-import { probeSegment } from '../recording/probeSegment.ts';
-import { unlinkIfPresent } from '../recording/durableFiles.ts';
-import { cameraDir, dayDirName, relativeSegmentPath, segmentExtension, segmentPattern } from '../recording/layout.ts';
-import { quarantineFile } from '../recording/quarantine.ts';
+import { segmentPattern } from '../recording/layout.ts';
 import { Backoff, type BackoffPolicy } from './backoff.ts';
 import { classifyExit } from './failureReason.ts';
-import type { CameraState, CameraStatus, IdentityCheck, IdentityCheckResult } from './cameraStatus.ts';
+import type { CameraState, CameraStatus, IdentityCheck } from './cameraStatus.ts';
+import { IdentityWatch, type IdentityRefusal } from './identityWatch.ts';
+import { RunFiles } from './runFiles.ts';
 
 export interface SupervisorOptions {
   cameraId: string;
@@ -60,18 +59,8 @@ export interface SupervisorOptions {
   pruneForSpace(): Promise<void>;
 }
 
-/** Why the identity check refused a run, and what the camera shows meanwhile. */
-interface IdentityRefusal {
-  state: CameraState;
-  message: string;
-  retryInMs: number;
-}
-
 const watchdogTickMs = 1_000;
 const storageRecheckMs = 10_000;
-const identityTimeoutMs = 10_000;
-/** Segment times are placed from stream time; this much slack keeps a boundary segment on the safe side. */
-const quarantineSlackMs = 2_000;
 
 export class CameraSupervisor {
   readonly live: LiveFeed;
@@ -79,6 +68,8 @@ export class CameraSupervisor {
   private readonly backoff: Backoff;
   private readonly clock: SegmentClock;
   private readonly log: Logger;
+  private readonly identity: IdentityWatch;
+  private readonly files: RunFiles;
   private audio: RecorderAudioMode = 'copy';
   private stopping = false;
   private run: RecorderRun | null = null;
@@ -86,11 +77,6 @@ export class CameraSupervisor {
   private loopDone: Promise<void> = Promise.resolve();
   private segmentWork: Promise<void> = Promise.resolve();
   private failingSinceMs: number | null = null;
-  /** Start of the last check that found the right device (or an unverifiable one): video before it is trusted. */
-  private lastGoodCheckMs = 0;
-  /** Set when a mid-run check found another device: this run's output from here on is quarantined. */
-  private quarantineFromMs: number | null = null;
-  private rechecking = false;
   private runUrl: string | null = null;
   /** refresh() came while no sleep was pending: skip the next wait. */
   private refreshPending = false;
@@ -100,6 +86,9 @@ export class CameraSupervisor {
     this.backoff = new Backoff(o.backoff);
     this.clock = new SegmentClock(o.lastEndMs);
     this.log = o.log.child({ camera: o.cameraId });
+    this.identity = new IdentityWatch({ cameraId: o.cameraId, cameraName: o.cameraName, identityCheck: o.identityCheck, log: this.log });
+    this.files = new RunFiles({ cameraId: o.cameraId, root: o.root, log: this.log, indexer: o.indexer, clock: this.clock });
+    // `audio` and `identity` here are placeholders: getStatus() reads the live values.
     this.status = { cameraId: o.cameraId, state: 'connecting', lastError: null, lastErrorAtMs: null, sinceMs: Date.now(), audio: 'copy', identity: 'unverified' };
   }
 
@@ -112,12 +101,12 @@ export class CameraSupervisor {
   }
 
   getStatus(): CameraStatus {
-    return { ...this.status, audio: this.audio };
+    return { ...this.status, audio: this.audio, identity: this.identity.identity };
   }
 
   /** True while a run whose device passed the identity check is delivering video. */
   streaming(): boolean {
-    return this.run !== null && this.status.state === 'recording' && this.quarantineFromMs === null;
+    return this.run !== null && this.status.state === 'recording' && this.identity.quarantineFromMs === null;
   }
 
   /**
@@ -160,10 +149,11 @@ export class CameraSupervisor {
         await this.sleep(storageRecheckMs);
         continue;
       }
-      const refusal = await this.checkIdentity();
+      const refusal = await this.identity.checkBeforeRun();
       if (refusal !== null) {
-        this.setState(refusal.state, refusal.message);
-        await this.sleep(refusal.retryInMs);
+        const { state, retryInMs } = this.whileRefused(refusal);
+        this.setState(state, refusal.message);
+        await this.sleep(retryInMs);
         continue;
       }
       if (this.lowOnSpace()) {
@@ -183,93 +173,33 @@ export class CameraSupervisor {
     }
   }
 
-  /** The identity check under the supervisor's own deadline (a hung check must not hang the camera). */
-  private async askIdentity(): Promise<IdentityCheckResult> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<IdentityCheckResult>((resolve) => {
-      timer = setTimeout(
-        () => resolve({ verdict: 'unreachable', reason: `camera "${this.o.cameraName}" did not answer the identity check within ${identityTimeoutMs / 1000} s; check that it is powered and on the network` }),
-        identityTimeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([this.o.identityCheck(this.o.cameraId), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private mismatchMessage(reason: string): string {
-    return `the device answering at camera "${this.o.cameraName}"'s address is a different camera (${reason}); nothing is recorded under this camera until it is found again`;
-  }
-
-  /** Null when the device may be recorded under this camera's id; otherwise why not. */
-  private async checkIdentity(): Promise<IdentityRefusal | null> {
-    const startedMs = Date.now();
-    const result = await this.askIdentity();
-    switch (result.verdict) {
-      case 'verified':
-      case 'unverified':
-        this.status.identity = result.verdict;
-        this.lastGoodCheckMs = startedMs;
-        return null;
+  /** What the camera shows while the identity check refuses runs, and how long until it asks again. */
+  private whileRefused(refusal: IdentityRefusal): { state: CameraState; retryInMs: number } {
+    switch (refusal.verdict) {
       case 'mismatch':
-        this.status.identity = 'mismatch';
-        return { state: 'identity_mismatch', message: this.mismatchMessage(result.reason), retryInMs: this.backoff.slow() };
+        return { state: 'identity_mismatch', retryInMs: this.backoff.slow() };
       case 'refused':
         // Slowly, like a wrong stream password: cameras lock accounts that hammer them.
-        return { state: 'auth_failed', message: result.reason, retryInMs: this.backoff.slow() };
+        return { state: 'auth_failed', retryInMs: this.backoff.slow() };
       case 'unreachable': {
-        this.failingSinceMs ??= startedMs;
+        this.failingSinceMs ??= refusal.startedMs;
         const state: CameraState = Date.now() - this.failingSinceMs > this.o.offlineAfterMs ? 'offline' : 'retrying';
-        return { state, message: result.reason, retryInMs: this.backoff.next(0) };
+        return { state, retryInMs: this.backoff.next(0) };
       }
     }
   }
 
-  /**
-   * The periodic check while recording. Only a device answering with another serial stops
-   * the run: a device that is merely silent or refuses leaves the open RTSP connection
-   * (TCP, to the device verified when it opened) recording, and is logged.
-   */
-  private async recheckIdentity(run: RecorderRun): Promise<void> {
-    if (this.rechecking || this.quarantineFromMs !== null || this.run !== run || this.stopping) return;
-    this.rechecking = true;
-    const startedMs = Date.now();
-    try {
-      const result = await this.askIdentity();
-      if (this.run !== run || this.stopping || this.quarantineFromMs !== null) return;
-      switch (result.verdict) {
-        case 'verified':
-        case 'unverified':
-          this.status.identity = result.verdict;
-          this.lastGoodCheckMs = startedMs;
-          return;
-        case 'mismatch':
-          this.quarantineFromMs = this.lastGoodCheckMs - quarantineSlackMs;
-          this.status.identity = 'mismatch';
-          this.log.warn('a different device answers at this camera\'s address while recording; stopping the recorder', {
-            event: 'camera.identity_changed_while_recording',
-            reason: result.reason,
-            lastGoodCheckMs: this.lastGoodCheckMs,
-          });
-          this.setState('identity_mismatch', this.mismatchMessage(result.reason));
-          // Viewers stop seeing the stream now, not when ffmpeg has finished its segment.
-          this.live.restart();
-          void run.stop(2_000);
-          return;
-        case 'refused':
-        case 'unreachable':
-          this.log.warn('periodic identity check could not confirm the camera; recording continues on the connection verified when it opened', {
-            event: 'camera.identity_recheck_unconfirmed',
-            verdict: result.verdict,
-            reason: result.reason,
-          });
-          return;
-      }
-    } finally {
-      this.rechecking = false;
-    }
+  /** The periodic identity check of a run; a different device stops it at once. */
+  private recheckIdentity(run: RecorderRun): Promise<void> {
+    return this.identity.recheckWhileRecording(
+      () => this.run === run && !this.stopping,
+      (message) => {
+        this.setState('identity_mismatch', message);
+        // Viewers stop seeing the stream now, not when ffmpeg has finished its segment.
+        this.live.restart();
+        void run.stop(2_000);
+      },
+    );
   }
 
   /** One ffmpeg run, start to exit; returns how long to wait before the next. */
@@ -278,7 +208,7 @@ export class CameraSupervisor {
     if (['recording', 'storage_missing', 'identity_mismatch'].includes(this.status.state)) this.setState('connecting', null);
     const runId = randomBytes(3).toString('hex');
     const runStartMs = Date.now();
-    this.ensureDayDirs(runStartMs);
+    this.files.ensureDayDirs(runStartMs);
     this.clock.newRun();
     this.live.restart();
     const listed = new Set<string>();
@@ -297,7 +227,7 @@ export class CameraSupervisor {
         onSpawn: (pid) => this.o.registry.track(pid, this.o.cameraId),
         onSegment: (line) => {
           listed.add(line.basename);
-          this.segmentWork = this.segmentWork.then(() => this.indexListed(line));
+          this.segmentWork = this.segmentWork.then(() => this.files.indexListed(line, this.identity.quarantineFromMs !== null));
         },
       },
     );
@@ -313,7 +243,7 @@ export class CameraSupervisor {
         checkedAfterConnect = true;
         void this.recheckIdentity(run);
       }
-      if (this.status.state !== 'recording' && this.quarantineFromMs === null) {
+      if (this.status.state !== 'recording' && this.identity.quarantineFromMs === null) {
         this.failingSinceMs = null;
         this.setState('recording', null);
       }
@@ -328,7 +258,7 @@ export class CameraSupervisor {
         void run.stop(2_000);
         return;
       }
-      this.ensureDayDirs(now);
+      this.files.ensureDayDirs(now);
       const lastSign = Math.max(this.live.lastFragmentMs(), runStartMs);
       if (now - lastSign > this.o.stallMs) {
         this.log.warn('no video from the camera; restarting the recorder', { event: 'recorder.stalled', silentMs: now - lastSign });
@@ -355,19 +285,19 @@ export class CameraSupervisor {
     this.run = null;
     this.o.onChange?.();
     await this.segmentWork;
-    if (this.quarantineFromMs !== null) {
-      const since = this.quarantineFromMs;
-      await this.quarantinePartials(runId, runStartMs, listed);
+    if (this.identity.quarantineFromMs !== null) {
+      const since = this.identity.quarantineFromMs;
+      await this.files.quarantinePartials(runId, runStartMs, listed);
       // Rows the indexer still holds go in first, so they are found and moved too.
       this.o.indexer.flush();
       const moved = await this.o.quarantineSince(since);
-      this.quarantineFromMs = null;
+      this.identity.clearQuarantine();
       this.log.warn('recordings since the last good identity check set aside', { event: 'camera.quarantined', sinceMs: since, segments: moved });
       if (this.stopping) return 0;
       this.failingSinceMs ??= Date.now();
       return this.backoff.slow();
     }
-    await this.indexPartials(runId, runStartMs, listed);
+    await this.files.indexPartials(runId, runStartMs, listed);
 
     const wasRecording = this.status.state === 'recording';
     this.log.info('recorder exited', { event: 'recorder.exited', code: exit.code, signal: exit.signal, ranMs: exit.ranMs, run: runId });
@@ -397,82 +327,6 @@ export class CameraSupervisor {
         this.setState(state, `${name} ${failure.kind === 'not_found' ? 'has no stream at the configured URL (404); check streams.main' : 'is not sending video'}: ${failure.detail || 'connection lost'}`);
         return this.backoff.next(exit.ranMs);
       }
-    }
-  }
-
-  private async indexListed(line: FinishedSegmentLine): Promise<void> {
-    const relative = relativeSegmentPath(this.o.cameraId, line.basename);
-    if (!relative) {
-      this.log.error('ffmpeg listed a segment with an unexpected name', { event: 'segment.bad_name', file: line.basename });
-      return;
-    }
-    const absolute = path.join(this.o.root, relative);
-    if (this.quarantineFromMs !== null) {
-      // Finished after another device was found at the address: never indexed under this camera.
-      await this.setAside(absolute);
-      return;
-    }
-    const times = this.clock.place(line.startSeconds, line.endSeconds, line.arrivedAtMs);
-    if (times.reanchored) this.log.warn('camera and host clocks drifted; re-anchored segment times', { event: 'segment.reanchored' });
-    try {
-      const bytes = statSync(absolute).size;
-      await this.o.indexer.add({ cameraId: this.o.cameraId, startMs: times.startMs, endMs: times.endMs, bytes, path: relative }, absolute);
-    } catch (error) {
-      this.log.error('could not index a finished segment', { event: 'segment.index_failed', file: relative, error: (error as Error).message });
-    }
-  }
-
-  private async setAside(absolute: string): Promise<void> {
-    try {
-      await quarantineFile(this.o.root, this.o.cameraId, absolute);
-      this.log.warn('segment set aside: it may show another camera', { event: 'segment.quarantined', file: path.basename(absolute) });
-    } catch (error) {
-      this.log.error('could not set aside a suspect segment; removing it', { event: 'segment.quarantine_failed', file: path.basename(absolute), error: (error as Error).message });
-      await unlinkIfPresent(absolute);
-    }
-  }
-
-  /** Files of this run that ffmpeg never listed (the one open when it stopped), by day folder. */
-  private unlistedFiles(runId: string, runStartMs: number, endedAtMs: number, listed: Set<string>): { day: string; dir: string; name: string }[] {
-    const suffix = `-${runId}${segmentExtension}`;
-    const found: { day: string; dir: string; name: string }[] = [];
-    for (const day of new Set([dayDirName(runStartMs), dayDirName(endedAtMs)])) {
-      const dir = path.join(cameraDir(this.o.root, this.o.cameraId), day);
-      try {
-        for (const name of readdirSync(dir).filter((n) => n.endsWith(suffix) && !listed.has(n)).sort()) found.push({ day, dir, name });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
-    }
-    return found;
-  }
-
-  private async quarantinePartials(runId: string, runStartMs: number, listed: Set<string>): Promise<void> {
-    for (const { dir, name } of this.unlistedFiles(runId, runStartMs, Date.now(), listed)) await this.setAside(path.join(dir, name));
-  }
-
-  /** The file being written when ffmpeg died is not in the list: probe it, index it if it plays, else remove it. */
-  private async indexPartials(runId: string, runStartMs: number, listed: Set<string>): Promise<void> {
-    const endedAtMs = Date.now();
-    for (const { day, dir, name } of this.unlistedFiles(runId, runStartMs, endedAtMs, listed)) {
-      const absolute = path.join(dir, name);
-      const probe = await probeSegment(absolute);
-      if (!probe) {
-        await unlinkIfPresent(absolute);
-        this.log.info('removed a segment with no playable video', { event: 'segment.partial_removed', file: name });
-        continue;
-      }
-      const times = this.clock.placePartial(probe.durationMs, endedAtMs);
-      const relative = path.posix.join(this.o.cameraId, day, name);
-      await this.o.indexer.add({ cameraId: this.o.cameraId, ...times, bytes: statSync(absolute).size, path: relative }, absolute);
-      this.log.info('indexed a segment cut short', { event: 'segment.partial_indexed', file: relative, durationMs: probe.durationMs });
-    }
-  }
-
-  private ensureDayDirs(nowMs: number): void {
-    // ffmpeg's segment muxer does not create directories: make today's and tomorrow's ahead of midnight.
-    for (const ms of [nowMs, nowMs + 86_400_000]) {
-      mkdirSync(path.join(cameraDir(this.o.root, this.o.cameraId), dayDirName(ms)), { recursive: true, mode: 0o750 });
     }
   }
 

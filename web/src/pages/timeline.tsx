@@ -5,17 +5,17 @@
  * Keys: space play/pause, ←/→ ±10 s, shift+←/→ ±1 min, j/k previous/next event, 1/2/4 speed.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, exportUrl, getCameras, getEvents, getSegments, type Camera, type Me } from '../api.ts';
+import { ApiError, getCameras, getEvents, getSegments, type Camera, type Me } from '../api.ts';
 import { href, navigate } from '../router.ts';
 import { useKeys } from '../shortcuts.ts';
-import { StateBadge } from '../components/cameraState.tsx';
 import { RecordedVideo } from '../components/playerRecorded.tsx';
 import { Scrubber, clampView, type ScrubberView, type TimeRange } from '../components/scrubber.tsx';
 import type { RecordedPlayer } from '../playback/recordedPlayer.ts';
-import { clockTime, dateTime, dayMs, duration, hourMs, localDayStart, minuteMs } from '../playback/timeFormat.ts';
+import { dayMs, hourMs, localDayStart, minuteMs } from '../playback/timeFormat.ts';
+import { CameraPicker, TimelineHeader } from './timeline/timelineHeader.tsx';
+import { TimelineControls } from './timeline/timelineControls.tsx';
+import { DownloadRangePanel } from './timeline/downloadRange.tsx';
 import './timeline.css';
-
-const maxExportMs = 6 * hourMs;
 
 type CamerasState = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready'; cameras: Camera[] };
 
@@ -61,19 +61,6 @@ export function TimelinePage({ cameraId, me, query }: { cameraId: string; me: Me
       mayRecordings={mayRecordings}
       mayExport={mayExport}
     />
-  );
-}
-
-function CameraPicker({ cameras, value, onPick }: { cameras: Camera[]; value: string; onPick: (id: string) => void }) {
-  return (
-    <select class="camera-picker" aria-label="Camera" value={value} onChange={(e) => onPick((e.target as HTMLSelectElement).value)}>
-      {value === '' && <option value="">Choose a camera…</option>}
-      {cameras.map((c) => (
-        <option key={c.id} value={c.id}>
-          {c.name}
-        </option>
-      ))}
-    </select>
   );
 }
 
@@ -265,8 +252,6 @@ function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }
     );
   }
 
-  const selectionMs = selection ? selection.end - selection.start : 0;
-  const selectionOk = selection !== null && selectionMs >= 1000 && selectionMs <= maxExportMs;
   return (
     <section class="page timeline">
       <TimelineHeader camera={camera} cameras={cameras} playheadMs={playheadMs} />
@@ -282,49 +267,19 @@ function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }
           if (status.phase === 'playing') setPlaying(true);
         }}
       />
-      <div class="toolbar timeline-controls">
-        <button type="button" class="icon" onClick={() => void jumpToEvent(-1)} title="Previous event (j)" aria-label="Previous event">
-          <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path d="M6 5h2v14H6zM20 5v14L9 12z" fill="currentColor" /></svg>
-        </button>
-        <button type="button" class="icon play" onClick={togglePlay} title="Play/pause (space)" aria-label={playing ? 'Pause' : 'Play'}>
-          {playing ? (
-            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="M6 5h4v14H6zM14 5h4v14h-4z" fill="currentColor" /></svg>
-          ) : (
-            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="M7 5v14l12-7z" fill="currentColor" /></svg>
-          )}
-        </button>
-        <button type="button" class="icon" onClick={() => void jumpToEvent(1)} title="Next event (k)" aria-label="Next event">
-          <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path d="M16 5h2v14h-2zM4 5v14l11-7z" fill="currentColor" /></svg>
-        </button>
-        <span class="speeds" role="group" aria-label="Speed">
-          {[1, 2, 4].map((s) => (
-            <button type="button" key={s} aria-pressed={speed === s} onClick={() => changeSpeed(s)} title={`${s}x speed (${s})`}>
-              {s}x
-            </button>
-          ))}
-        </span>
-        <span class="spacer" />
-        <span class="zoom" role="group" aria-label="Zoom">
-          <button type="button" aria-pressed={view.spanMs <= hourMs} onClick={() => zoomTo(hourMs)}>
-            Hour
-          </button>
-          <button type="button" aria-pressed={view.spanMs >= dayMs} onClick={() => zoomTo(dayMs)}>
-            Day
-          </button>
-        </span>
-        <button
-          type="button"
-          aria-pressed={selecting}
-          onClick={startSelecting}
-          disabled={!mayExport}
-          title={mayExport ? 'Select a stretch of time and download it as one MP4' : 'Downloading needs the “export” permission; ask an admin.'}
-        >
-          Download range…
-        </button>
-        <a class="button-link" href={href(['camera', camera.id])}>
-          Live
-        </a>
-      </div>
+      <TimelineControls
+        cameraId={camera.id}
+        playing={playing}
+        speed={speed}
+        spanMs={view.spanMs}
+        selecting={selecting}
+        mayExport={mayExport}
+        onJumpToEvent={(direction) => void jumpToEvent(direction)}
+        onTogglePlay={togglePlay}
+        onSpeed={changeSpeed}
+        onZoom={zoomTo}
+        onSelectRange={startSelecting}
+      />
       <Scrubber
         view={view}
         onView={onView}
@@ -337,7 +292,7 @@ function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }
         onSeek={seek}
       />
       {selecting && selection && (
-        <SelectionPanel camera={camera} selection={selection} ok={selectionOk} onChange={setSelection} onClose={() => (setSelecting(false), setSelection(null))} />
+        <DownloadRangePanel camera={camera} selection={selection} onChange={setSelection} onClose={() => (setSelecting(false), setSelection(null))} />
       )}
       {(notice || loadError) && (
         <p class={loadError ? 'error' : 'muted'} role="status">
@@ -349,71 +304,5 @@ function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }
         {recorded.length === 0 && access === 'recordings' && ' Nothing recorded in this stretch of time.'}
       </p>
     </section>
-  );
-}
-
-function TimelineHeader({ camera, cameras, playheadMs }: { camera: Camera; cameras: Camera[]; playheadMs?: number | null }) {
-  return (
-    <div class="toolbar timeline-head">
-      <CameraPicker cameras={cameras} value={camera.id} onPick={(id) => navigate(['timeline', id], playheadMs ? { t: Math.round(playheadMs) } : undefined)} />
-      <StateBadge camera={camera} />
-      <span class="spacer" />
-      {playheadMs != null && <span class="playhead-time">{dateTime(playheadMs)}</span>}
-    </div>
-  );
-}
-
-/** "HH:MM:SS" of a wall time, for <input type=time step=1>. */
-function timeInputValue(ms: number): string {
-  const d = new Date(ms);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
-
-/** The local time `value` (HH:MM[:SS]) on the local day of `dayOfMs`. */
-function atTimeOfDay(dayOfMs: number, value: string): number | null {
-  const m = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
-  if (!m) return null;
-  const d = new Date(dayOfMs);
-  d.setHours(Number(m[1]), Number(m[2]), Number(m[3] ?? 0), 0);
-  return d.getTime();
-}
-
-function SelectionPanel({ camera, selection, ok, onChange, onClose }: { camera: Camera; selection: TimeRange; ok: boolean; onChange: (r: TimeRange) => void; onClose: () => void }) {
-  const length = selection.end - selection.start;
-  const setStart = (value: string) => {
-    const start = atTimeOfDay(selection.start, value);
-    if (start !== null) onChange({ start, end: Math.max(start, selection.end) });
-  };
-  const setEnd = (value: string) => {
-    let end = atTimeOfDay(selection.start, value);
-    if (end === null) return;
-    if (end < selection.start) end += dayMs; // past midnight
-    onChange({ start: selection.start, end });
-  };
-  const problem = length < 1000 ? 'Pick a longer range.' : length > maxExportMs ? 'A download can be at most 6 hours; pick a shorter range.' : null;
-  return (
-    <div class="selection-panel card">
-      <span class="muted">Drag on the timeline, or type the times:</span>
-      <label class="inline">
-        From <input type="time" step={1} name="from" value={timeInputValue(selection.start)} onChange={(e) => setStart((e.target as HTMLInputElement).value)} />
-      </label>
-      <label class="inline">
-        to <input type="time" step={1} name="to" value={timeInputValue(selection.end)} onChange={(e) => setEnd((e.target as HTMLInputElement).value)} />
-      </label>
-      <span>
-        {dateTime(selection.start).replace(/ \d.*$/, '')} · {duration(length)}
-      </span>
-      {ok ? (
-        <a class="button-link primary" href={exportUrl(camera.id, selection.start, selection.end)} download={`${camera.id}-${clockTime(selection.start).replace(/\D/g, '')}.mp4`}>
-          Download MP4
-        </a>
-      ) : (
-        <span class="error">{problem}</span>
-      )}
-      <button type="button" class="link" onClick={onClose}>
-        Cancel
-      </button>
-    </div>
   );
 }

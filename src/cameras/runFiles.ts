@@ -1,0 +1,107 @@
+/**
+ * The segment files of one camera's recorder runs: day folders made ahead of ffmpeg,
+ * each finished segment indexed (or set aside while identity is in doubt), and the file
+ * a run left half-written indexed if it plays, else removed (DESIGN.md "Nothing lost").
+ */
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../log.ts';
+import type { FinishedSegmentLine } from '../recording/recorderProcess.ts';
+import type { SegmentClock } from '../recording/segmentClock.ts';
+import type { SegmentIndexer } from '../recording/segmentIndexer.ts';
+import { probeSegment } from '../recording/probeSegment.ts';
+import { unlinkIfPresent } from '../recording/durableFiles.ts';
+import { cameraDir, dayDirName, relativeSegmentPath, segmentExtension } from '../recording/layout.ts';
+import { quarantineFile } from '../recording/quarantine.ts';
+
+export interface RunFilesOptions {
+  cameraId: string;
+  root: string;
+  /** Already bound to the camera (`log.child({ camera })`). */
+  log: Logger;
+  indexer: SegmentIndexer;
+  /** Places stream times on the wall clock; the supervisor starts a new run on it. */
+  clock: SegmentClock;
+}
+
+export class RunFiles {
+  constructor(private readonly o: RunFilesOptions) {}
+
+  /** A segment ffmpeg listed as finished; `quarantined` when another device was found at the address during this run. */
+  async indexListed(line: FinishedSegmentLine, quarantined: boolean): Promise<void> {
+    const relative = relativeSegmentPath(this.o.cameraId, line.basename);
+    if (!relative) {
+      this.o.log.error('ffmpeg listed a segment with an unexpected name', { event: 'segment.bad_name', file: line.basename });
+      return;
+    }
+    const absolute = path.join(this.o.root, relative);
+    if (quarantined) {
+      // Finished after another device was found at the address: never indexed under this camera.
+      await this.setAside(absolute);
+      return;
+    }
+    const times = this.o.clock.place(line.startSeconds, line.endSeconds, line.arrivedAtMs);
+    if (times.reanchored) this.o.log.warn('camera and host clocks drifted; re-anchored segment times', { event: 'segment.reanchored' });
+    try {
+      const bytes = statSync(absolute).size;
+      await this.o.indexer.add({ cameraId: this.o.cameraId, startMs: times.startMs, endMs: times.endMs, bytes, path: relative }, absolute);
+    } catch (error) {
+      this.o.log.error('could not index a finished segment', { event: 'segment.index_failed', file: relative, error: (error as Error).message });
+    }
+  }
+
+  /** Sets aside the files of a quarantined run that ffmpeg never listed. */
+  async quarantinePartials(runId: string, runStartMs: number, listed: Set<string>): Promise<void> {
+    for (const { dir, name } of this.unlistedFiles(runId, runStartMs, Date.now(), listed)) await this.setAside(path.join(dir, name));
+  }
+
+  /** The file being written when ffmpeg died is not in the list: probe it, index it if it plays, else remove it. */
+  async indexPartials(runId: string, runStartMs: number, listed: Set<string>): Promise<void> {
+    const endedAtMs = Date.now();
+    for (const { day, dir, name } of this.unlistedFiles(runId, runStartMs, endedAtMs, listed)) {
+      const absolute = path.join(dir, name);
+      const probe = await probeSegment(absolute);
+      if (!probe) {
+        await unlinkIfPresent(absolute);
+        this.o.log.info('removed a segment with no playable video', { event: 'segment.partial_removed', file: name });
+        continue;
+      }
+      const times = this.o.clock.placePartial(probe.durationMs, endedAtMs);
+      const relative = path.posix.join(this.o.cameraId, day, name);
+      await this.o.indexer.add({ cameraId: this.o.cameraId, ...times, bytes: statSync(absolute).size, path: relative }, absolute);
+      this.o.log.info('indexed a segment cut short', { event: 'segment.partial_indexed', file: relative, durationMs: probe.durationMs });
+    }
+  }
+
+  ensureDayDirs(nowMs: number): void {
+    // ffmpeg's segment muxer does not create directories: make today's and tomorrow's ahead of midnight.
+    for (const ms of [nowMs, nowMs + 86_400_000]) {
+      mkdirSync(path.join(cameraDir(this.o.root, this.o.cameraId), dayDirName(ms)), { recursive: true, mode: 0o750 });
+    }
+  }
+
+  private async setAside(absolute: string): Promise<void> {
+    try {
+      await quarantineFile(this.o.root, this.o.cameraId, absolute);
+      this.o.log.warn('segment set aside: it may show another camera', { event: 'segment.quarantined', file: path.basename(absolute) });
+    } catch (error) {
+      this.o.log.error('could not set aside a suspect segment; removing it', { event: 'segment.quarantine_failed', file: path.basename(absolute), error: (error as Error).message });
+      await unlinkIfPresent(absolute);
+    }
+  }
+
+  /** Files of this run that ffmpeg never listed (the one open when it stopped), by day folder. */
+  private unlistedFiles(runId: string, runStartMs: number, endedAtMs: number, listed: Set<string>): { day: string; dir: string; name: string }[] {
+    const suffix = `-${runId}${segmentExtension}`;
+    const found: { day: string; dir: string; name: string }[] = [];
+    for (const day of new Set([dayDirName(runStartMs), dayDirName(endedAtMs)])) {
+      const dir = path.join(cameraDir(this.o.root, this.o.cameraId), day);
+      try {
+        for (const name of readdirSync(dir).filter((n) => n.endsWith(suffix) && !listed.has(n)).sort()) found.push({ day, dir, name });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return found;
+  }
+}
