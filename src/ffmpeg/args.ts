@@ -20,13 +20,17 @@ export interface RecorderArgsInput {
   segmentListFd: number;
 }
 
+/** Longest live fragment (µs). Shorter means less latency but more appends per second in every viewer's browser. */
+export const liveFragmentMicros = 500_000;
+
 /**
  * One ffmpeg per camera main stream, two outputs from one RTSP connection (DESIGN.md
  * "One connection per camera stream"):
  *  1. `-c copy` into fragmented-MP4 segments cut on keyframes at wall-clock boundaries
  *     (+ a per-camera offset). Fragmented with an empty moov, a segment cut short by
  *     kill -9 or a power cut still plays up to its last complete fragment.
- *  2. the same packets as fragmented MP4 on stdout, for the live fan-out.
+ *  2. the same packets as fragmented MP4 on stdout, for the live fan-out, in fragments of at
+ *     most liveFragmentMicros (sub-GOP) so the live view runs well under a second behind.
  * Finished segments are announced as CSV lines on `segmentListFd`.
  */
 export function recorderArgs(input: RecorderArgsInput): string[] {
@@ -66,6 +70,10 @@ export function recorderArgs(input: RecorderArgsInput): string[] {
     '-an',
     '-f', 'mp4',
     '-movflags', fragmented,
+    // A browser shows a frame only once its whole fragment is in: one fragment per GOP put
+    // the live view ~2 s behind. A fragment still starts at every keyframe, and is cut after
+    // liveFragmentMicros; LiveFeed hands late joiners the GOP so far from the keyframe on.
+    '-frag_duration', String(liveFragmentMicros),
     '-flush_packets', '1',
     'pipe:1',
   ];

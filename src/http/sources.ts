@@ -56,9 +56,9 @@ export function liveSourceFromFeeds(feedOf: (cameraId: string) => LiveFeed | nul
       feed.on('reset', onReset);
       const init = feed.initSegment();
       if (init) subscriber.init(init);
-      // The newest whole GOP right after init: the viewer's first frame comes now, not at the next keyframe.
-      const latest = feed.latestFragment();
-      if (init && latest) subscriber.fragment(latest);
+      // The GOP so far right after init (fragments from the newest keyframe on): the viewer's
+      // first frame comes now, not at the next keyframe, and playback can start at the live edge.
+      if (init) for (const fragment of feed.keyframeRun()) subscriber.fragment(fragment);
       return () => {
         feed.off('init', onInit);
         feed.off('fragment', onFragment);

@@ -1,9 +1,27 @@
 /**
  * The live side of the recorder's one RTSP connection: ffmpeg writes fragmented MP4 on
  * stdout; this splits it into the init segment (ftyp+moov) and fragments (moof+mdat),
- * which the live view fans out to browsers (MSE). Late joiners get `initSegment()` first.
+ * which the live view fans out to browsers (MSE). Fragments are shorter than a GOP (see
+ * recorderArgs), so only some start with a keyframe: late joiners get `initSegment()`,
+ * then `keyframeRun()` (the GOP so far), then the live fragments.
  */
 import { EventEmitter } from 'node:events';
+import { fragmentStart, noTrackDefaults, trackDefaults, type FragmentStart, type TrackDefaults } from './fragmentKeyframe.ts';
+
+/**
+ * Bounds of the GOP-so-far kept for late joiners. A camera with a 10 s GOP at a high
+ * bitrate, or one that never marks a keyframe, would otherwise grow it without limit. The
+ * byte bound stays well under the live route's 8 MiB slow-viewer cut, so a new viewer's
+ * catch-up burst is not mistaken for a stuck viewer. Past a bound the run is dropped until
+ * the next keyframe fragment: a late joiner then waits for that keyframe, as before.
+ */
+export const defaultMaxRunBytes = 4 * 1024 * 1024;
+export const defaultMaxRunFragments = 64;
+
+export interface LiveFeedOptions {
+  maxRunBytes?: number;
+  maxRunFragments?: number;
+}
 
 export interface LiveFeedEvents {
   init: [segment: Buffer];
@@ -15,8 +33,14 @@ export interface LiveFeedEvents {
 export class LiveFeed extends EventEmitter<LiveFeedEvents> {
   private init: Buffer | null = null;
   private pending: Buffer[] = [];
-  /** The newest complete fragment (starts on a keyframe: frag_keyframe), so a new viewer sees a picture at once instead of after the next GOP. */
-  private latest: Buffer | null = null;
+  /** How the pending fragment's moof starts; decided when the moof arrives. */
+  private pendingStart: FragmentStart = 'unknown';
+  private defaults: TrackDefaults = noTrackDefaults;
+  /** Fragments since the newest one that starts on a keyframe, so a new viewer decodes at once instead of after the next GOP. */
+  private run: Buffer[] = [];
+  private runBytes = 0;
+  private readonly maxRunBytes: number;
+  private readonly maxRunFragments: number;
   private chunks: Buffer[] = [];
   /** Index of the first unconsumed chunk in `chunks`. */
   private first = 0;
@@ -25,16 +49,26 @@ export class LiveFeed extends EventEmitter<LiveFeedEvents> {
   private box: { type: string; size: number } | null = null;
   private lastFragmentAtMs = 0;
 
-  constructor(readonly cameraId: string) {
+  constructor(
+    readonly cameraId: string,
+    options: LiveFeedOptions = {},
+  ) {
     super();
+    this.maxRunBytes = options.maxRunBytes ?? defaultMaxRunBytes;
+    this.maxRunFragments = options.maxRunFragments ?? defaultMaxRunFragments;
   }
 
   initSegment(): Buffer | null {
     return this.init;
   }
 
-  latestFragment(): Buffer | null {
-    return this.latest;
+  /**
+   * The fragments since the newest keyframe fragment (the GOP so far), oldest first; the
+   * first one starts on a keyframe. Empty before the first keyframe fragment, and after the
+   * run outgrew its bounds until the next keyframe fragment.
+   */
+  keyframeRun(): Buffer[] {
+    return this.run.slice();
   }
 
   /** Wall time of the last fragment, 0 before the first: the recorder's liveness signal. */
@@ -45,8 +79,10 @@ export class LiveFeed extends EventEmitter<LiveFeedEvents> {
   /** Called by the recorder when it (re)starts ffmpeg. */
   restart(): void {
     this.init = null;
-    this.latest = null;
+    this.defaults = noTrackDefaults;
+    this.dropRun();
     this.pending = [];
+    this.pendingStart = 'unknown';
     this.dropBuffered();
     this.emit('reset');
   }
@@ -131,17 +167,45 @@ export class LiveFeed extends EventEmitter<LiveFeedEvents> {
   }
 
   private onBox(type: string, box: Buffer): void {
+    if (type === 'moof' && !this.pending.some((b) => b.toString('latin1', 4, 8) === 'moof')) {
+      this.pendingStart = fragmentStart(box, this.defaults);
+    }
     this.pending.push(box);
     if (type === 'moov') {
+      this.defaults = trackDefaults(box);
       this.init = Buffer.concat(this.pending);
       this.pending = [];
+      this.dropRun();
       this.emit('init', this.init);
     } else if (type === 'mdat') {
       const fragment = Buffer.concat(this.pending);
+      const start = this.pendingStart;
       this.pending = [];
+      this.pendingStart = 'unknown';
       this.lastFragmentAtMs = Date.now();
-      this.latest = fragment;
+      this.keepInRun(fragment, start);
       this.emit('fragment', fragment);
     }
+  }
+
+  /** A keyframe fragment starts a new run; others extend it. 'unknown' never starts one, and is never dropped from the stream. */
+  private keepInRun(fragment: Buffer, start: FragmentStart): void {
+    if (start === 'keyframe' && fragment.length <= this.maxRunBytes) {
+      this.run = [fragment];
+      this.runBytes = fragment.length;
+      return;
+    }
+    if (this.run.length === 0) return;
+    if (start === 'keyframe' || this.run.length >= this.maxRunFragments || this.runBytes + fragment.length > this.maxRunBytes) {
+      this.dropRun();
+      return;
+    }
+    this.run.push(fragment);
+    this.runBytes += fragment.length;
+  }
+
+  private dropRun(): void {
+    this.run = [];
+    this.runBytes = 0;
   }
 }

@@ -45,6 +45,19 @@ const stallMs = 15_000;
 const maxInitBytes = 2 * 1024 * 1024;
 /** Appends waiting while the decoder is busy; beyond this the tab cannot keep up, so reopen at the live edge. */
 const maxQueuedBytes = 8 * 1024 * 1024;
+/**
+ * Live edge. The server sends fragments of ≤ 0.5 s (a GOP is cut into several), so right
+ * after an append the playhead sits one fragment plus this slack behind the buffered end:
+ * enough to bridge the wait for the next fragment without a stall, and no more.
+ */
+const liveEdgeSlackSeconds = 0.25;
+/** Until the first fragments' length is measured: a new viewer starts this far behind the newest frame. */
+const startBehindSeconds = 0.75;
+/** Further behind than this (or margin + 0.75 s for long fragments): seek to the live edge rather than catch up slowly. */
+const seekBehindSeconds = 1.5;
+/** Gentle rate changes (unnoticeable on video-only streams) pull the playhead back to its margin. */
+const catchUpRate = 1.1;
+const slowDownRate = 0.95;
 /** Keep this much video behind the playhead; older data is removed so memory stays flat over hours. */
 const keepBehindSeconds = 10;
 const trimEverySeconds = 20;
@@ -296,7 +309,7 @@ class BufferFeeder {
   private started = false;
   private lastTrimAt = 0;
   private lastEnd = 0;
-  /** Typical duration of one appended fragment (s); the live edge margin must cover it or playback stalls between fragments. */
+  /** Typical duration of one appended fragment (s), 0 until measured; the live edge margin must cover it or playback stalls between fragments. */
   private fragmentSeconds = 0;
   private quotaRetries = 0;
   failed = false;
@@ -378,27 +391,28 @@ class BufferFeeder {
     const start = ranges.start(last);
     const end = ranges.end(last);
     const grew = end - this.lastEnd;
-    if (this.lastEnd > 0 && grew > 0.02 && grew < 10) {
-      this.fragmentSeconds = this.fragmentSeconds === 0 ? grew : this.fragmentSeconds * 0.8 + grew * 0.2;
-    }
+    const appended = this.lastEnd > 0 && grew > 0.02 && grew < 10;
+    // Measured per append, never from the first data (a new viewer's first appends carry the
+    // GOP so far, so the first growth is capped): an average, since reads split and join fragments.
+    if (appended) this.fragmentSeconds = this.fragmentSeconds === 0 ? Math.min(1, grew) : this.fragmentSeconds * 0.7 + grew * 0.3;
     this.lastEnd = end;
     const video = this.video;
     if (!this.started) {
-      // First data: show its first (key) frame now rather than waiting for the edge.
+      // First data (the GOP so far, from its keyframe): start near its end, not at its keyframe,
+      // so a new viewer is at the live edge from the first frame shown.
       this.started = true;
-      this.fragmentSeconds = Math.min(4, end - start);
-      video.currentTime = start;
+      video.currentTime = Math.max(start, end - startBehindSeconds);
       video.play().catch(() => undefined);
       return;
     }
-    // Right after an append the buffer ahead must hold about one fragment, or the picture freezes until the next.
-    const margin = Math.min(4, this.fragmentSeconds) + 0.3;
+    const margin = (this.fragmentSeconds === 0 ? startBehindSeconds - liveEdgeSlackSeconds : Math.min(4, this.fragmentSeconds)) + liveEdgeSlackSeconds;
     const lag = end - video.currentTime;
-    if (video.currentTime < start || lag > margin + 1.5) {
+    if (video.currentTime < start || lag > Math.max(seekBehindSeconds, margin + 0.75)) {
       video.currentTime = Math.max(start, end - margin);
       video.playbackRate = 1;
-    } else {
-      video.playbackRate = lag > margin + 0.5 ? 1.1 : 1;
+    } else if (appended) {
+      // Judged right after an append, when the lag is at its largest: a trim's updateend says nothing new.
+      video.playbackRate = lag > margin + 0.1 ? catchUpRate : lag < margin - 0.15 ? slowDownRate : 1;
     }
     if (video.paused) video.play().catch(() => undefined);
   }
