@@ -29,6 +29,7 @@ import { authenticate, requireUser } from './session.ts';
 import { csrfGuard } from './csrf.ts';
 import { errorHandler } from './errors.ts';
 import { LiveStreams, type RouteContext } from './context.ts';
+import { LiveViewerLimit, type LiveViewerLimitOptions } from './liveViewerLimit.ts';
 import { noLiveSource, noStatusSource, type CameraStatusSource, type LiveSource, type SnapshotSource } from './sources.ts';
 import { defaultThrottlePolicy, type ThrottlePolicy } from '../auth/loginThrottle.ts';
 import { SetupCode } from '../auth/setupCode.ts';
@@ -61,6 +62,8 @@ export interface AppDeps {
   /** Tests shorten the window instead of sleeping a minute. */
   throttle?: ThrottlePolicy;
   liveRecheckMs?: number;
+  /** Default: 48 live views per user, 256 in all. */
+  liveViewerLimits?: LiveViewerLimitOptions;
   maxConcurrentExports?: number;
   auditRetentionMs?: number;
   now?: () => number;
@@ -85,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
     throttle: deps.throttle ?? defaultThrottlePolicy,
     liveRecheckMs: Math.min(1000, deps.liveRecheckMs ?? 1000),
     liveStreams: new LiveStreams(),
+    liveViewers: new LiveViewerLimit(deps.liveViewerLimits),
     setup: firstRunSetup(deps),
     maxConcurrentExports: deps.maxConcurrentExports ?? 2,
     auditRetentionMs: deps.auditRetentionMs ?? auditRetentionMs,

@@ -4,6 +4,7 @@ import type { SetupCode } from '../auth/setupCode.ts';
 import type { ThrottlePolicy } from '../auth/loginThrottle.ts';
 import type { AccessContext } from './access.ts';
 import type { CameraStatusSource, LiveSource, SnapshotSource } from './sources.ts';
+import type { LiveViewerLimit } from './liveViewerLimit.ts';
 
 export interface RouteContext extends AccessContext {
   log: Logger;
@@ -19,6 +20,8 @@ export interface RouteContext extends AccessContext {
   /** How often an open live stream re-asks the gate (at most 1 s: revocation must cut it). */
   liveRecheckMs: number;
   liveStreams: LiveStreams;
+  /** Open live views per user and in all (live.mp4 and live.ts). */
+  liveViewers: LiveViewerLimit;
   /** Present while no user exists (first run). */
   setup: SetupCode | null;
   maxConcurrentExports: number;

@@ -34,6 +34,8 @@ export function liveRoutes(ctx: RouteContext): Router {
       return;
     }
 
+    // Throws 429/503 past the cap; every way out below releases the slot.
+    const release = ctx.liveViewers.open(user.userId);
     let ended = false;
     let sentInit = false;
     let unsubscribe: (() => void) | null = null;
@@ -41,6 +43,7 @@ export function liveRoutes(ctx: RouteContext): Router {
     const end = (why: string): void => {
       if (ended) return;
       ended = true;
+      release();
       unsubscribe?.();
       stopWatch();
       ctx.log.debug('live stream ended', { event: 'live.end', camera: cameraId, user: user.username, why });
@@ -75,6 +78,7 @@ export function liveRoutes(ctx: RouteContext): Router {
       return;
     }
     if (!unsubscribe) {
+      release();
       throw new HttpError(503, 'no_live_feed', `camera ${cameraId} is not streaming right now; see its state in /api/cameras`, { 'Retry-After': '5' });
     }
     // Re-ask the gate from SQLite: revoking a grant, logging out or changing the password cuts this stream.

@@ -30,12 +30,15 @@ export function liveFallbackRoutes(ctx: RouteContext, fanout: Mpeg1Fanout): Rout
       return;
     }
 
+    // Throws 429/503 past the cap; every way out below releases the slot.
+    const release = ctx.liveViewers.open(user.userId);
     let ended = false;
     let leave: (() => void) | null = null;
     let stopWatch: () => void = () => undefined;
     const end = (why: string): void => {
       if (ended) return;
       ended = true;
+      release();
       leave?.();
       stopWatch();
       ctx.log.debug('fallback live stream ended', { event: 'live.mpeg1_end', camera: cameraId, user: user.username, why });
@@ -51,6 +54,7 @@ export function liveFallbackRoutes(ctx: RouteContext, fanout: Mpeg1Fanout): Rout
       end: (why) => end(why),
     });
     if (!leave) {
+      release();
       throw new HttpError(503, 'no_live_feed', `camera ${cameraId} is not streaming right now; see its state in /api/cameras`, { 'Retry-After': '5' });
     }
     res.status(200).type('video/mp2t');
