@@ -1,7 +1,7 @@
 /** Media routes against a running server: playback, Range, export, snapshot, live, revocation, bad input. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, loggedIn, mp4Size, recordedFromMs, segmentMs, startServerFixture, type ServerFixture } from './helpers/serverFixture.ts';
 import { recordingRoot } from '../src/recording/layout.ts';
@@ -143,6 +143,29 @@ test('snapshot (last recorded frame) and event thumbnails are JPEG, private', as
     // No camera given: every camera kid may see with recordings, and only those.
     const all = (await (await kid.request(`/api/events?from=${from}&to=${to}`)).json()) as Array<{ camera: string }>;
     assert.deepEqual([...new Set(all.map((e) => e.camera))].sort(), ['front-door', 'garden']);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a snapshot whose newest recording vanished comes from the one before; none readable is a 503 to retry, never a 500', async () => {
+  const server = await startServerFixture();
+  try {
+    const lodger = await loggedIn(server.url, 'lodger');
+    const rows = server.db.prepare("SELECT path FROM segments WHERE camera_id = 'front-door' ORDER BY start_ms DESC").all() as { path: string }[];
+    assert.ok(rows.length >= 2);
+    // Pruned or set aside between the index query and ffmpeg: the file is gone, the row not yet.
+    unlinkSync(path.join(recordingRoot(server.dataDir), rows[0]!.path));
+    const snap = await lodger.request('/api/cameras/front-door/snapshot');
+    assert.equal(snap.status, 200, await snap.clone().text());
+    assert.equal(Buffer.from(await snap.arrayBuffer()).readUInt16BE(0), 0xffd8);
+    for (const row of rows.slice(1)) writeFileSync(path.join(recordingRoot(server.dataDir), row.path), 'not a video');
+    const none = await lodger.request('/api/cameras/front-door/snapshot');
+    assert.equal(none.status, 503);
+    assert.equal(none.headers.get('retry-after'), '5');
+    const body = (await none.json()) as { error: string; message: string };
+    assert.equal(body.error, 'snapshot_unavailable');
+    assert.match(body.message, /^could not read a frame from the 3 newest recordings of camera front-door \([^\n/]*Invalid data[^\n/]*\); try again in a few seconds$/, "one line, the reason, no server path");
   } finally {
     await server.stop();
   }

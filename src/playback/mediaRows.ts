@@ -40,12 +40,11 @@ export function segmentsOverlapping(db: Db, cameraId: string, fromMs: number, to
     .all(cameraId, fromMs - 3_600_000, toMs, fromMs, limit) as MediaSegment[];
 }
 
-export function newestSegment(db: Db, cameraId: string): MediaSegment | null {
-  return (
-    (db
-      .prepare(`SELECT ${segmentColumns} FROM segments WHERE camera_id = ? AND deleting = 0 ORDER BY start_ms DESC LIMIT 1`)
-      .get(cameraId) as MediaSegment | undefined) ?? null
-  );
+/** The camera's newest segments, newest first. */
+export function newestSegments(db: Db, cameraId: string, limit: number): MediaSegment[] {
+  return db
+    .prepare(`SELECT ${segmentColumns} FROM segments WHERE camera_id = ? AND deleting = 0 ORDER BY start_ms DESC LIMIT ?`)
+    .all(cameraId, limit) as MediaSegment[];
 }
 
 export function eventById(db: Db, id: number): MediaEvent | null {

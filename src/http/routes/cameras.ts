@@ -9,6 +9,7 @@ import { Router } from 'express';
 import { getCamera, type CameraRow } from '../../cameras/cameraRows.ts';
 import { visibleCameraIds } from '../../auth/gate.ts';
 import { segmentsOverlapping } from '../../playback/mediaRows.ts';
+import { SnapshotUnavailableError } from '../../playback/snapshotFromRecording.ts';
 import type { RouteContext } from '../context.ts';
 import { cameraStatusView } from '../sources.ts';
 import { HttpError, notFound } from '../errors.ts';
@@ -62,7 +63,10 @@ export function cameraRoutes(ctx: RouteContext): Router {
   router.get('/cameras/:id/snapshot', async (req, res) => {
     const id = cameraIdParam(req.params.id, 'id');
     requireCamera(ctx, req, res, id, 'live');
-    const jpeg = await ctx.snapshot.snapshot(id);
+    const jpeg = await ctx.snapshot.snapshot(id).catch((error: unknown) => {
+      if (error instanceof SnapshotUnavailableError) throw new HttpError(503, 'snapshot_unavailable', error.message, { 'Retry-After': '5' });
+      throw error;
+    });
     if (!jpeg) throw new HttpError(404, 'no_snapshot', `camera ${id} has nothing to show yet: no frame has been recorded`);
     privateNoStore(res);
     res.type('image/jpeg').send(jpeg);
