@@ -22,7 +22,11 @@ export function classifyExit(exit: RecorderExit, freeBytes: number | null, lowSp
   }
   if (/Could not find tag for codec|codec not currently supported in container/i.test(text)) return { kind: 'audio_unsupported', detail: last };
   if (/404 Not Found|failed: 404/i.test(text)) return { kind: 'not_found', detail: last };
-  if (/Connection refused|Connection timed out|No route to host|timed out|Network is unreachable|Invalid data found|Immediate exit/i.test(text)) {
+  if (/Invalid data found/i.test(text) && !/Connection refused|timed out|No route to host|Network is unreachable/i.test(text)) {
+    // Something answered, but not with an RTSP stream ffmpeg can read: a wrong port or path, or a camera that hangs up.
+    return { kind: 'unreachable', detail: `${last}: the address answered but sent no readable video; check the port and path of the stream URL` };
+  }
+  if (/Connection refused|Connection timed out|No route to host|timed out|Network is unreachable|Immediate exit/i.test(text)) {
     return { kind: 'unreachable', detail: last };
   }
   if (exit.signal !== null) return { kind: 'dropped', detail: `the recorder (ffmpeg) was killed by ${exit.signal}` };
