@@ -4,6 +4,7 @@
  * at once must not open 50 ONVIF conversations (DESIGN.md "Herd-safe").
  */
 import type { Logger } from '../log.ts';
+import { limiter } from './limiter.ts';
 import { connectOnvif, OnvifError, type DeviceIdentity, type OnvifConnectOptions, type OnvifDevice, type StreamInfo } from './onvifClient.ts';
 
 export interface DeviceDetails {
@@ -51,19 +52,6 @@ async function detailsOf(xaddr: string, options: EnrichOptions): Promise<DeviceD
  * instead of waiting for the whole probe window first.
  */
 export function createDeviceEnricher(options: EnrichOptions): (xaddr: string) => Promise<DeviceDetails> {
-  const maxConcurrent = options.maxConcurrent ?? 4;
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (xaddr) => {
-    if (active < maxConcurrent) active += 1;
-    else await new Promise<void>((resolve) => waiting.push(resolve)); // a finishing call hands over its slot
-    try {
-      return await detailsOf(xaddr, options);
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active -= 1;
-    }
-  };
+  const limit = limiter(options.maxConcurrent ?? 4);
+  return (xaddr) => limit(() => detailsOf(xaddr, options));
 }
-

@@ -12,6 +12,7 @@ import { sameIdentity } from '../cameras/identity.ts';
 import { cameraChanged } from '../cameras/registryEvents.ts';
 import { connectOnvif, OnvifError, type OnvifConnectOptions, type OnvifDevice } from './onvifClient.ts';
 import type { DiscoveredDevice } from './wsDiscoveryProbe.ts';
+import { limiter } from './limiter.ts';
 
 export interface RelocatorOptions {
   db: Db;
@@ -45,22 +46,6 @@ function withCredentialsOf(oldUrl: string | null, newUri: string): string {
     next.password = old.password;
   }
   return next.toString();
-}
-
-/** A counting semaphore: bounded concurrency without a dependency. */
-function limiter(max: number): <T>(job: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (job) => {
-    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    running += 1;
-    try {
-      return await job();
-    } finally {
-      running -= 1;
-      waiting.shift()?.();
-    }
-  };
 }
 
 export function createRelocator(options: RelocatorOptions): Relocator {
