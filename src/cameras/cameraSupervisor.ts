@@ -64,7 +64,8 @@ const storageRecheckMs = 10_000;
 
 export class CameraSupervisor {
   readonly live: LiveFeed;
-  private status: CameraStatus;
+  /** State and last error; audio and identity are read live in getStatus(). */
+  private status: Omit<CameraStatus, 'audio' | 'identity'>;
   private readonly backoff: Backoff;
   private readonly clock: SegmentClock;
   private readonly log: Logger;
@@ -88,8 +89,7 @@ export class CameraSupervisor {
     this.log = o.log.child({ camera: o.cameraId });
     this.identity = new IdentityWatch({ cameraId: o.cameraId, cameraName: o.cameraName, identityCheck: o.identityCheck, log: this.log });
     this.files = new RunFiles({ cameraId: o.cameraId, root: o.root, log: this.log, indexer: o.indexer, clock: this.clock });
-    // `audio` and `identity` here are placeholders: getStatus() reads the live values.
-    this.status = { cameraId: o.cameraId, state: 'connecting', lastError: null, lastErrorAtMs: null, sinceMs: Date.now(), audio: 'copy', identity: 'unverified' };
+    this.status = { cameraId: o.cameraId, state: 'connecting', lastError: null, lastErrorAtMs: null, sinceMs: Date.now() };
   }
 
   start(): void {
