@@ -101,7 +101,8 @@ describe('recorder failures', { concurrency: true }, () => {
       assert.match(status.lastError ?? '', /password/);
       assert.ok(status.lastErrorAtMs !== null && Date.now() - status.lastErrorAtMs < 15_000);
       await sleep(5_000);
-      const starts = fixture.logLines.filter((l) => l.includes('event=recorder.started')).length;
+      // Each attempt opens the stream once: the probe that reads its codecs, or the recorder.
+      const starts = fixture.logLines.filter((l) => l.includes('event=recorder.started') || l.includes('event=recorder.probe_failed')).length;
       assert.equal(starts, 1, 'retries slowly after a 401');
       await recorders.stop();
       assert.equal(listSegments(fixture.db, 'porch').length, 0);

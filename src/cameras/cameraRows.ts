@@ -93,7 +93,8 @@ export interface CameraUpsert {
   source: 'config' | 'adopted';
   enabled: boolean;
   onvif: { url: string; username: string; password: string } | null;
-  streams: { main: string | null; sub: string | null };
+  /** Null leaves the stream rows as they are (an ONVIF-only config camera keeps what its device last said). */
+  streams: { main: string | null; sub: string | null } | null;
   retentionDays: number | null;
   motionEnabled: boolean;
   nowMs: number;
@@ -125,6 +126,7 @@ export function upsertCamera(db: Db, camera: CameraUpsert): void {
       nowMs: camera.nowMs,
     });
     for (const role of ['main', 'sub'] as const) {
+      if (camera.streams === null) break;
       const url = camera.streams[role];
       if (url === null) {
         db.prepare('DELETE FROM streams WHERE camera_id = ? AND role = ?').run(camera.id, role);
@@ -146,4 +148,29 @@ export function disableConfigCamerasExcept(db: Db, keepIds: string[], nowMs: num
   const disable = db.prepare('UPDATE cameras SET enabled = 0, updated_at_ms = ? WHERE id = ?');
   for (const id of stale) disable.run(nowMs, id);
   return stale;
+}
+
+export interface StreamRowInput {
+  url: string;
+  codec: string | null;
+  width: number | null;
+  height: number | null;
+}
+
+/** The stream URLs an ONVIF device gave; returns true when anything changed. A null sub removes the sub row. */
+export function replaceStreams(db: Db, cameraId: string, streams: { main: StreamRowInput; sub: StreamRowInput | null }): boolean {
+  return db.transaction(() => {
+    const before = JSON.stringify(db.prepare('SELECT role, url FROM streams WHERE camera_id = ? ORDER BY role').all(cameraId));
+    const upsert = db.prepare(
+      `INSERT INTO streams (camera_id, role, url, codec, width, height) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (camera_id, role) DO UPDATE SET url = excluded.url, codec = excluded.codec, width = excluded.width, height = excluded.height`,
+    );
+    for (const role of ['main', 'sub'] as const) {
+      const stream = streams[role];
+      if (stream === null) db.prepare('DELETE FROM streams WHERE camera_id = ? AND role = ?').run(cameraId, role);
+      else upsert.run(cameraId, role, stream.url, stream.codec, stream.width, stream.height);
+    }
+    const after = JSON.stringify(db.prepare('SELECT role, url FROM streams WHERE camera_id = ? ORDER BY role').all(cameraId));
+    return before !== after;
+  })();
 }

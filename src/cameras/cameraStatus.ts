@@ -19,6 +19,8 @@ export interface CameraStatus {
   sinceMs: number;
   /** "copy", "aac" (transcoded: the camera's audio does not fit MP4) or "none". */
   audio: 'copy' | 'aac' | 'none';
+  /** What happens to the camera's audio and why, for the camera page (e.g. G.711 converted to AAC); null when kept as sent. */
+  audioNote: string | null;
   identity: 'verified' | 'unverified' | 'mismatch';
 }
 

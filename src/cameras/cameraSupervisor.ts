@@ -13,7 +13,6 @@ import { redactCredentials } from '../net/redactCredentials.ts';
 import { statfsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.ts';
-import type { RecorderAudioMode } from '../ffmpeg/args.ts';
 import { LiveFeed } from '../recording/liveFeed.ts';
 import { startRecorderProcess, type RecorderRun } from '../recording/recorderProcess.ts';
 import { SegmentClock } from '../recording/segmentClock.ts';
@@ -22,7 +21,10 @@ import type { ChildRegistry } from '../recording/childRegistry.ts';
 import type { StorageCheck } from '../recording/storageMarker.ts';
 import { segmentPattern } from '../recording/layout.ts';
 import { Backoff, type BackoffPolicy } from './backoff.ts';
-import { classifyExit } from './failureReason.ts';
+import { classifyExit, type Failure } from './failureReason.ts';
+import { nextAudioPlan, type AudioDecision } from './audioChoice.ts';
+import { probeStream } from '../recording/streamProbe.ts';
+import type { StreamResolution } from './streamSource.ts';
 import type { CameraState, CameraStatus, IdentityCheck } from './cameraStatus.ts';
 import { IdentityWatch, type IdentityRefusal } from './identityWatch.ts';
 import { RunFiles } from './runFiles.ts';
@@ -30,9 +32,13 @@ import { RunFiles } from './runFiles.ts';
 export interface SupervisorOptions {
   cameraId: string;
   cameraName: string;
-  inputUrl: string;
-  /** Re-read before each run: the relocator may have moved the camera to a new address. */
-  currentInputUrl?: () => string | null;
+  /**
+   * Asked before each run: the stream URL from the config, the registry or the camera's
+   * own ONVIF answer (the relocator may have moved it, a firmware update may have changed it).
+   */
+  resolveInput(): Promise<StreamResolution>;
+  /** Asks the stream what it carries before each run (tests may replace it). */
+  probe?: typeof probeStream;
   root: string;
   segmentSeconds: number;
   rotationOffsetSeconds: number;
@@ -65,13 +71,13 @@ const storageRecheckMs = 10_000;
 export class CameraSupervisor {
   readonly live: LiveFeed;
   /** State and last error; audio and identity are read live in getStatus(). */
-  private status: Omit<CameraStatus, 'audio' | 'identity'>;
+  private status: Omit<CameraStatus, 'audio' | 'audioNote' | 'identity'>;
   private readonly backoff: Backoff;
   private readonly clock: SegmentClock;
   private readonly log: Logger;
   private readonly identity: IdentityWatch;
   private readonly files: RunFiles;
-  private audio: RecorderAudioMode = 'copy';
+  private audio: AudioDecision = { mode: 'copy', note: null, codec: null, refused: [] };
   private stopping = false;
   private run: RecorderRun | null = null;
   private wake: (() => void) | null = null;
@@ -101,7 +107,7 @@ export class CameraSupervisor {
   }
 
   getStatus(): CameraStatus {
-    return { ...this.status, audio: this.audio, identity: this.identity.identity };
+    return { ...this.status, audio: this.audio.mode, audioNote: this.audio.note, identity: this.identity.identity };
   }
 
   /** True while a run whose device passed the identity check is delivering video. */
@@ -115,10 +121,16 @@ export class CameraSupervisor {
    */
   refresh(): void {
     if (this.stopping) return;
-    const url = this.o.currentInputUrl?.() ?? this.o.inputUrl;
-    if (this.run && this.runUrl !== url) {
-      this.log.info('stream address changed; reconnecting', { event: 'recorder.url_changed' });
-      void this.run.stop(2_000);
+    const run = this.run;
+    const runUrl = this.runUrl;
+    if (run && runUrl !== null) {
+      // Asking ONVIF takes a moment; the run keeps recording meanwhile and restarts only if the address moved.
+      void this.o.resolveInput().then((input) => {
+        if (this.run === run && !this.stopping && (!input.ok || input.url !== runUrl)) {
+          this.log.info('stream address changed; reconnecting', { event: 'recorder.url_changed' });
+          void run.stop(2_000);
+        }
+      }).catch((error: unknown) => this.log.warn('could not re-read the stream address', { event: 'recorder.resolve_failed', error: (error as Error).message }));
     }
     this.refreshPending = true;
     this.wake?.();
@@ -212,14 +224,45 @@ export class CameraSupervisor {
     this.clock.newRun();
     this.live.restart();
     const listed = new Set<string>();
-    this.runUrl = this.o.currentInputUrl?.() ?? this.o.inputUrl;
+    const input = await this.o.resolveInput();
+    if (this.stopping) return 0;
+    if (!input.ok) {
+      this.failingSinceMs ??= runStartMs;
+      this.setState(input.state, input.message);
+      return input.state === 'auth_failed' ? this.backoff.slow() : this.backoff.next(0);
+    }
+    this.runUrl = input.url;
+    // What the stream carries decides the audio arguments; a camera that fails here is not
+    // connected to a second time by the recorder just to fail the same way.
+    const probed = await (this.o.probe ?? probeStream)(input.url, this.o.ioTimeoutSeconds);
+    if (this.stopping) return 0;
+    if (probed.ok) {
+      this.audio = nextAudioPlan(this.audio, probed.streams.audio);
+    } else {
+      const failure = classifyExit(
+        { code: probed.code, signal: null, errorLines: probed.errorLines, ranMs: Date.now() - runStartMs },
+        this.freeBytes(),
+        this.o.lowSpaceBytes,
+      );
+      const refused: Failure | null = probed.timedOut
+        ? { kind: 'unreachable', detail: `the camera did not describe its stream within ${this.o.ioTimeoutSeconds + 5} s` }
+        : ['auth', 'not_found', 'unreachable'].includes(failure.kind)
+          ? failure
+          : null;
+      if (refused) {
+        this.log.info('the stream could not be opened; not starting the recorder', { event: 'recorder.probe_failed', kind: refused.kind, error: refused.detail });
+        return this.afterFailure(refused, Date.now() - runStartMs, runStartMs);
+      }
+      // Anything else: the recorder's own run says best what is wrong.
+      this.log.warn('could not read what the stream carries; recording with the last audio choice', { event: 'recorder.probe_failed', error: failure.detail });
+    }
     const run = startRecorderProcess(
       {
-        inputUrl: this.runUrl,
+        inputUrl: input.url,
         segmentPattern: segmentPattern(this.o.root, this.o.cameraId, runId),
         segmentSeconds: this.o.segmentSeconds,
         rotationOffsetSeconds: this.o.rotationOffsetSeconds,
-        audio: this.audio,
+        audio: this.audio.mode,
         ioTimeoutSeconds: this.o.ioTimeoutSeconds,
       },
       {
@@ -232,7 +275,7 @@ export class CameraSupervisor {
       },
     );
     this.run = run;
-    this.log.info('recorder started', { event: 'recorder.started', pid: run.pid, run: runId, audio: this.audio });
+    this.log.info('recorder started', { event: 'recorder.started', pid: run.pid, run: runId, audio: this.audio.mode, audioCodec: this.audio.codec ?? undefined });
 
     // The check before start and ffmpeg's connect are not atomic: a DHCP swap in between (a
     // reconnect storm) would have this run record the other camera until the periodic re-check
@@ -303,8 +346,13 @@ export class CameraSupervisor {
     this.log.info('recorder exited', { event: 'recorder.exited', code: exit.code, signal: exit.signal, ranMs: exit.ranMs, run: runId });
     if (this.stopping) return 0;
     const failure = classifyExit(exit, this.freeBytes(), this.o.lowSpaceBytes);
-    const name = `camera "${this.o.cameraName}" (${this.o.cameraId})`;
     if (wasRecording) this.failingSinceMs = Date.now();
+    return this.afterFailure(failure, exit.ranMs, runStartMs);
+  }
+
+  /** Shows why a run failed (or could not start) and returns how long to wait before the next. */
+  private async afterFailure(failure: Failure, ranMs: number, runStartMs: number): Promise<number> {
+    const name = `camera "${this.o.cameraName}" (${this.o.cameraId})`;
     this.failingSinceMs ??= runStartMs;
     switch (failure.kind) {
       case 'auth':
@@ -313,11 +361,14 @@ export class CameraSupervisor {
       case 'disk_full':
         this.setState('disk_full', `${name} cannot record: the recording disk is full (${failure.detail}); Hearth is deleting the oldest recordings and will resume, or lower retention.maxDiskPercent / free space`);
         await this.o.pruneForSpace();
-        return this.backoff.next(exit.ranMs);
-      case 'audio_unsupported':
-        this.audio = this.audio === 'copy' ? 'aac' : 'none';
-        this.log.warn('camera audio does not fit MP4; changing how audio is recorded', { event: 'recorder.audio_fallback', audio: this.audio });
-        return 0;
+        return this.backoff.next(ranMs);
+      case 'audio_unsupported': {
+        // Audio must never stop video: copy, then AAC, then video alone (at most two quick retries).
+        const refusedMode = this.audio.mode;
+        this.audio = nextAudioPlan({ ...this.audio, refused: [...this.audio.refused, refusedMode] }, undefined, failure.detail);
+        this.log.warn('camera audio could not be recorded that way; changing how audio is recorded', { event: 'recorder.audio_fallback', refused: refusedMode, audio: this.audio.mode, error: failure.detail });
+        return refusedMode === 'none' ? this.backoff.next(ranMs) : 0;
+      }
       case 'not_found':
       case 'unreachable':
       case 'dropped':
@@ -325,7 +376,7 @@ export class CameraSupervisor {
         const failingMs = Date.now() - this.failingSinceMs;
         const state: CameraState = failingMs > this.o.offlineAfterMs ? 'offline' : 'retrying';
         this.setState(state, `${name} ${failure.kind === 'not_found' ? 'has no stream at the configured URL (404); check streams.main' : 'is not sending video'}: ${failure.detail || 'connection lost'}`);
-        return this.backoff.next(exit.ranMs);
+        return this.backoff.next(ranMs);
       }
     }
   }

@@ -14,13 +14,18 @@ export interface Failure {
 
 export function classifyExit(exit: RecorderExit, freeBytes: number | null, lowSpaceBytes: number): Failure {
   const text = exit.errorLines.join('\n');
-  const last = exit.errorLines.at(-1)?.replace(/^\[\w+\]\s*/, '') ?? '';
+  // Without the "[rtsp @ 0x55…] [error]" tags: the words are ffmpeg's own reason, shown to the homeowner.
+  const last = exit.errorLines.at(-1)?.replace(/^(\[[^\]]* @ [^\]]*\]\s*)?\[\w+\]\s*/, '') ?? '';
   // AVERROR_HTTP_UNAUTHORIZED's text, and rtsp.c's "method DESCRIBE failed: 401".
   if (/401 Unauthorized|failed: 401|authorization failed/i.test(text)) return { kind: 'auth', detail: last };
   if (/No space left on device/i.test(text) || (freeBytes !== null && freeBytes < lowSpaceBytes)) {
     return { kind: 'disk_full', detail: last || 'the recording disk is full' };
   }
-  if (/Could not find tag for codec|codec not currently supported in container/i.test(text)) return { kind: 'audio_unsupported', detail: last };
+  // The container refused the audio, or no decoder/encoder for it: never a reason to lose the video.
+  const audioLine = exit.errorLines.find((line) =>
+    /Could not find tag for codec|codec not currently supported in container|Decoder \(codec [^)]*\) not found for input stream #\d+:[1-9]|Error while opening (de|en)coder for (input|output) stream #\d+:[1-9]/i.test(line),
+  );
+  if (audioLine) return { kind: 'audio_unsupported', detail: audioLine.replace(/^(\[[^\]]* @ [^\]]*\]\s*)?\[\w+\]\s*/, '') };
   if (/404 Not Found|failed: 404/i.test(text)) return { kind: 'not_found', detail: last };
   if (/Invalid data found/i.test(text) && !/Connection refused|timed out|No route to host|Network is unreachable/i.test(text)) {
     // Something answered, but not with an RTSP stream ffmpeg can read: a wrong port or path, or a camera that hangs up.

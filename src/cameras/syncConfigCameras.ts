@@ -26,7 +26,12 @@ export function syncConfigCameras(db: Db, cameras: CameraConfig[], log: Logger, 
       source: 'config',
       enabled: camera.enabled,
       onvif: camera.onvif,
-      streams: { main: camera.streams?.main ?? null, sub: camera.streams?.sub ?? null },
+      // The file's streams win where given. Without them, an ONVIF camera's rows are what its
+      // device said at the last run (src/cameras/streamSource.ts asks again before every run).
+      streams:
+        camera.streams?.main || camera.streams?.sub || !camera.onvif
+          ? { main: camera.streams?.main ?? null, sub: camera.streams?.sub ?? null }
+          : null,
       retentionDays: camera.retention.days,
       motionEnabled: camera.motion.enabled,
       nowMs,

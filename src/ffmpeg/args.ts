@@ -5,6 +5,22 @@
 /** How the recorder treats the camera's audio: mp4 takes AAC/MP3/Opus but not G.711, so that is transcoded. */
 export type RecorderAudioMode = 'copy' | 'aac' | 'none';
 
+/** Bitrate of the AAC that G.711/G.726 audio becomes: voice from an 8 kHz camera microphone needs no more. */
+export const transcodedAudioKbps = 24;
+
+/**
+ * How ffmpeg opens a camera's RTSP URL. TCP first (no lost packets, no UDP ports to open),
+ * and UDP when the camera refuses TCP with "461 Unsupported transport": some cameras and
+ * their RTSP servers only do RTP over UDP. `-timeout` bounds a frozen camera.
+ */
+export function rtspInputArgs(url: string, ioTimeoutSeconds: number): string[] {
+  return ['-rtsp_flags', 'prefer_tcp', '-timeout', String(Math.round(ioTimeoutSeconds * 1_000_000)), '-i', url];
+}
+
+export function isRtspUrl(url: string): boolean {
+  return /^rtsps?:\/\//i.test(url);
+}
+
 export interface RecorderArgsInput {
   /** rtsp://… for cameras; http://… (MPEG-TS) and local files (read at native rate, looped) for tests and demos. */
   inputUrl: string;
@@ -35,13 +51,18 @@ export const liveFragmentMicros = 500_000;
  */
 export function recorderArgs(input: RecorderArgsInput): string[] {
   const timeoutMicros = String(Math.round(input.ioTimeoutSeconds * 1_000_000));
-  const inputArgs = /^rtsps?:\/\//i.test(input.inputUrl)
-    ? ['-rtsp_transport', 'tcp', '-timeout', timeoutMicros, '-i', input.inputUrl]
+  const inputArgs = isRtspUrl(input.inputUrl)
+    ? rtspInputArgs(input.inputUrl, input.ioTimeoutSeconds)
     : /^https?:\/\//i.test(input.inputUrl)
       ? ['-timeout', timeoutMicros, '-i', input.inputUrl]
       : ['-re', '-stream_loop', '-1', '-i', input.inputUrl];
+  // Mono at the camera's own rate: G.711 is 8 kHz voice, and AAC-LC holds 8 kHz as it is.
   const audioArgs =
-    input.audio === 'none' ? ['-an'] : input.audio === 'aac' ? ['-map', '0:a:0?', '-c:a', 'aac', '-b:a', '32k'] : ['-map', '0:a:0?', '-c:a', 'copy'];
+    input.audio === 'none'
+      ? ['-an']
+      : input.audio === 'aac'
+        ? ['-map', '0:a:0?', '-c:a', 'aac', '-ac', '1', '-b:a', `${transcodedAudioKbps}k`]
+        : ['-map', '0:a:0?', '-c:a', 'copy'];
   const fragmented = 'frag_keyframe+empty_moov+default_base_moof';
   return [
     '-hide_banner',
@@ -79,6 +100,28 @@ export function recorderArgs(input: RecorderArgsInput): string[] {
   ];
 }
 
+/**
+ * What a camera's stream carries, asked before each recorder run: the codecs decide how
+ * audio is recorded (copy or AAC). A short analysis: the codec names come from the SDP,
+ * so this takes about a second, not a GOP.
+ */
+export function streamProbeArgs(url: string, ioTimeoutSeconds: number): string[] {
+  const input = isRtspUrl(url)
+    ? rtspInputArgs(url, ioTimeoutSeconds)
+    : /^https?:\/\//i.test(url)
+      ? ['-timeout', String(Math.round(ioTimeoutSeconds * 1_000_000)), '-i', url]
+      : ['-i', url];
+  return [
+    '-hide_banner',
+    '-loglevel', 'level+error',
+    '-analyzeduration', '1000000',
+    '-probesize', '500000',
+    ...input,
+    '-show_entries', 'stream=index,codec_type,codec_name,profile,width,height,sample_rate,channels',
+    '-of', 'json',
+  ];
+}
+
 /** Duration and streams of one recorded segment file (reconcile, partial segments). */
 export function segmentProbeArgs(file: string): string[] {
   return ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,codec_name', '-of', 'json', file];
@@ -98,9 +141,7 @@ export interface MotionFrameArgsInput {
 }
 
 function motionInputArgs(input: MotionFrameArgsInput): string[] {
-  if (/^rtsps?:\/\//i.test(input.inputUrl)) {
-    return ['-rtsp_transport', 'tcp', '-timeout', String(Math.round(input.ioTimeoutSeconds * 1_000_000)), '-i', input.inputUrl];
-  }
+  if (isRtspUrl(input.inputUrl)) return rtspInputArgs(input.inputUrl, input.ioTimeoutSeconds);
   const pace = input.realtime ? ['-re'] : [];
   if (input.inputUrl.startsWith('lavfi:')) return [...pace, '-f', 'lavfi', '-i', input.inputUrl.slice('lavfi:'.length)];
   return [...pace, ...(input.realtime ? ['-stream_loop', '-1'] : []), '-i', input.inputUrl];

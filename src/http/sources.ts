@@ -11,6 +11,8 @@ export interface CameraStatusView {
   state: CameraState;
   lastError: string | null;
   lastErrorAtMs: number | null;
+  /** How the camera's audio is recorded ("copy", "aac" converted, "none") and why, for the camera page. */
+  audio?: { mode: CameraStatus['audio']; note: string | null } | null;
 }
 
 export interface CameraStatusSource {
@@ -25,6 +27,7 @@ export function cameraStatusView(source: CameraStatusSource, camera: { id: strin
     state: status?.state ?? (camera.enabled ? 'offline' : 'disabled'),
     lastError: status?.lastError ?? null,
     lastErrorAtMs: status?.lastErrorAtMs ?? null,
+    audio: status?.audio ?? null,
   };
 }
 
@@ -73,7 +76,9 @@ export function statusSourceFromStates(states: () => readonly CameraStatus[]): C
   return {
     status(cameraId) {
       const found = states().find((s) => s.cameraId === cameraId);
-      return found ? { state: found.state, lastError: found.lastError, lastErrorAtMs: found.lastErrorAtMs } : null;
+      return found
+        ? { state: found.state, lastError: found.lastError, lastErrorAtMs: found.lastErrorAtMs, audio: { mode: found.audio, note: found.audioNote } }
+        : null;
     },
   };
 }

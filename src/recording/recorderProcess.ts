@@ -62,7 +62,9 @@ export function startRecorderProcess(
   child.stdout?.on('data', (chunk: Buffer) => hooks.live.push(chunk));
   const stderr = createInterface({ input: child.stderr as Readable });
   stderr.on('line', (line) => {
-    if (/^\[(error|fatal|panic)\]/.test(line) || /^\[warning\].*(401|403|No space)/.test(line)) {
+    // `-loglevel level` tags each line, after the component's own prefix when it has one:
+    // "[mp4 @ 0x55…] [error] Could not find tag for codec pcm_mulaw…" is the reason G.711 fails.
+    if (/^(\[[^\]]* @ [^\]]*\] )?\[(error|fatal|panic)\]/.test(line) || /^(\[[^\]]* @ [^\]]*\] )?\[warning\].*(401|403|No space)/.test(line)) {
       errorLines.push(line.slice(0, 500));
       if (errorLines.length > maxErrorLines) errorLines.shift();
     }

@@ -10,6 +10,7 @@ import type { Db } from '../db/sqlite.ts';
 import type { HearthConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { getCamera, getCameraSecrets, listCameras, type CameraRow } from '../cameras/cameraRows.ts';
+import { createStreamResolver, type StreamResolver } from '../cameras/streamSource.ts';
 import { CameraSupervisor } from '../cameras/cameraSupervisor.ts';
 import { defaultBackoff, type BackoffPolicy } from '../cameras/backoff.ts';
 import { unverifiedIdentity, type CameraStatus, type IdentityCheck } from '../cameras/cameraStatus.ts';
@@ -39,6 +40,8 @@ export interface StartRecordersOptions {
    */
   identityRecheckMs?: number;
   backoff?: BackoffPolicy;
+  /** Where each run's stream URL comes from; default: config, then the camera's ONVIF answer, then the registry. */
+  resolveStream?: StreamResolver;
   retentionIntervalMs?: number;
   /** Free space below this after a recorder failure means `disk_full`. */
   lowSpaceBytes?: number;
@@ -132,6 +135,7 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
   const indexer = new SegmentIndexer(db, log, () => void pruneForSpace());
   const registry = new ChildRegistry(runDir);
 
+  const resolveStream = options.resolveStream ?? createStreamResolver({ db, log, configCameras: () => config.cameras });
   const supervisors = new Map<string, CameraSupervisor>();
   const fixedStates = new Map<string, CameraStatus>();
   const listeners = new Set<() => void>();
@@ -146,12 +150,11 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
   };
   let stopping: Promise<void> | null = null;
 
-  const startSupervisor = (camera: CameraRow, url: string, rotationOffsetSeconds: number): void => {
+  const startSupervisor = (camera: CameraRow, rotationOffsetSeconds: number): void => {
     const supervisor = new CameraSupervisor({
       cameraId: camera.id,
       cameraName: camera.name,
-      inputUrl: url,
-      currentInputUrl: () => getCameraSecrets(db, camera.id)?.streams.main ?? null,
+      resolveInput: () => resolveStream(camera.id),
       root,
       segmentSeconds: config.recording.segmentSeconds,
       rotationOffsetSeconds,
@@ -184,8 +187,9 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
   const fixedStateOf = (camera: CameraRow | null): CameraStatus | 'none' | null => {
     if (!camera) return 'none';
     if (!camera.enabled) return fixedStatus(camera.id, 'disabled', null);
-    if (!getCameraSecrets(db, camera.id)?.streams.main) {
-      return fixedStatus(camera.id, 'offline', `camera "${camera.name}" has no main stream URL yet: add streams.main in the config or adopt it through ONVIF`);
+    // An ONVIF address is enough: the supervisor asks the device for its streams before each run.
+    if (!getCameraSecrets(db, camera.id)?.streams.main && !camera.onvifUrl) {
+      return fixedStatus(camera.id, 'offline', `camera "${camera.name}" has no stream URL and no ONVIF address: add streams.main or onvif.url for it in the config, or adopt it through ONVIF in the web UI`);
     }
     return null;
   };
@@ -199,7 +203,7 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
       return;
     }
     // Spread file switches evenly over the segment period (DESIGN.md: staggered rotation).
-    startSupervisor(camera, getCameraSecrets(db, camera.id)?.streams.main ?? '', (index * config.recording.segmentSeconds) / enabled.length);
+    startSupervisor(camera, (index * config.recording.segmentSeconds) / enabled.length);
   });
   for (const camera of cameras.filter((c) => !c.enabled)) fixedStates.set(camera.id, fixedStatus(camera.id, 'disabled', null));
 
@@ -217,7 +221,7 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
       }
       // A new camera takes the next offset in the rotation cycle: later ones fill the gaps.
       const offset = ((supervisors.size * config.recording.segmentSeconds) / (supervisors.size + 1)) % config.recording.segmentSeconds;
-      startSupervisor(camera, getCameraSecrets(db, cameraId)?.streams.main ?? '', offset);
+      startSupervisor(camera, offset);
       log.info('recorder started for a camera added while running', { event: 'recorders.camera_added', camera: cameraId });
       changed();
       return;
@@ -280,5 +284,5 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
 }
 
 function fixedStatus(cameraId: string, state: CameraStatus['state'], error: string | null): CameraStatus {
-  return { cameraId, state, lastError: error, lastErrorAtMs: error ? Date.now() : null, sinceMs: Date.now(), audio: 'none', identity: 'unverified' };
+  return { cameraId, state, lastError: error, lastErrorAtMs: error ? Date.now() : null, sinceMs: Date.now(), audio: 'none', audioNote: null, identity: 'unverified' };
 }

@@ -21,6 +21,8 @@ export interface Camera {
   state: CameraState;
   lastError: string | null;
   lastErrorAtMs: number | null;
+  /** How audio is recorded: as sent ("copy"), converted to AAC ("aac"), or not at all ("none"), and why. */
+  audio?: { mode: 'copy' | 'aac' | 'none'; note: string | null } | null;
   identity: { serial: string | null; verified: boolean };
 }
 

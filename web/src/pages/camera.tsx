@@ -104,6 +104,13 @@ export function CameraPage({ cameraId }: { cameraId: string; me: Me }) {
   );
 }
 
+function audioText(camera: Camera): string {
+  const audio = camera.audio;
+  if (!audio) return 'Not known until the camera records';
+  if (audio.note) return audio.note;
+  return audio.mode === 'none' ? 'Not recorded' : 'Recorded as the camera sends it';
+}
+
 function CameraFacts({ camera }: { camera: Camera }) {
   return (
     <dl class="camera-facts">
@@ -117,6 +124,8 @@ function CameraFacts({ camera }: { camera: Camera }) {
           </span>
         )}
       </dd>
+      <dt>Audio</dt>
+      <dd class="camera-audio">{audioText(camera)}</dd>
       <dt>Last error</dt>
       <dd>
         {camera.lastError ? (
