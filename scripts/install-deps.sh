@@ -2,7 +2,8 @@
 # Installs what Hearth needs that npm does not bring, only when it is missing, then the
 # npm packages. Safe to run again and again (idempotent). Debian / Raspberry Pi OS.
 #   scripts/install-deps.sh          ffmpeg + npm packages (enough to run Hearth)
-#   scripts/install-deps.sh --test   also chromium (UI tests) and iproute2 (network namespaces)
+#   scripts/install-deps.sh --test   also chromium (UI tests), iproute2 (network namespaces) and
+#                                    GStreamer's RTSP server (a camera implementation Hearth did not write)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,12 @@ if [ "$want_test" = 1 ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   command -v mount >/dev/null 2>&1 || missing+=(mount)
+  # GStreamer's RTSP server: the second camera implementation the tests record (test/helpers/gstCamera.ts).
+  [ -d /usr/lib/python3/dist-packages/gi ] || missing+=(python3-gi)
+  for pkg in gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
+             gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -123,15 +123,14 @@ def main():
         mounts.add_factory(m["path"], factory)
 
     def on_client(_server, client):
-        def on_request(_client, ctx):
+        def on_request(_client, ctx, method):
             try:
-                req = ctx.request
-                print(f"REQ {GstRtsp.rtsp_method_as_text(req.type_data.request.method)} {req.type_data.request.uri}", flush=True)
-            except Exception:  # noqa: BLE001 - logging a request must never break serving it
-                pass
+                print(f"REQ {method} {ctx.uri.abspath if ctx.uri else '?'}", flush=True)
+            except Exception as error:  # noqa: BLE001 - logging a request must never break serving it
+                print(f"REQ {method} ? ({error})", flush=True)
 
-        for signal in ("describe-request", "setup-request", "play-request"):
-            client.connect(signal, on_request)
+        for signal in ("describe-request", "setup-request", "play-request", "teardown-request"):
+            client.connect(signal, on_request, signal.split("-")[0].upper())
 
     server.connect("client-connected", on_client)
     if server.attach(None) == 0:
