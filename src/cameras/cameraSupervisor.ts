@@ -85,6 +85,9 @@ export class CameraSupervisor {
   private segmentWork: Promise<void> = Promise.resolve();
   private failingSinceMs: number | null = null;
   private runUrl: string | null = null;
+  /** The URL whose codecs the current audio choice was made from, and whether the last run recorded well. */
+  private probedUrl: string | null = null;
+  private lastRunRecorded = false;
   /** refresh() came while no sleep was pending: skip the next wait. */
   private refreshPending = false;
 
@@ -234,9 +237,15 @@ export class CameraSupervisor {
     this.runUrl = input.url;
     // What the stream carries decides the audio arguments; a camera that fails here is not
     // connected to a second time by the recorder just to fail the same way.
-    const probed = await (this.o.probe ?? probeStream)(input.url, this.o.ioTimeoutSeconds);
+    // Asked again whenever the address changed or the last run did not record; a reconnect
+    // after a good run keeps its choice (a codec change then fails the run, which re-asks).
+    const reuseProbe = this.probedUrl === input.url && this.lastRunRecorded;
+    const probed = reuseProbe ? null : await (this.o.probe ?? probeStream)(input.url, this.o.ioTimeoutSeconds);
     if (this.stopping) return 0;
-    if (probed.ok) {
+    this.probedUrl = probed?.ok ? input.url : reuseProbe ? input.url : null;
+    if (probed === null) {
+      // Reusing the last answer.
+    } else if (probed.ok) {
       this.audio = nextAudioPlan(this.audio, probed.streams.audio);
     } else {
       const failure = classifyExit(
@@ -256,6 +265,8 @@ export class CameraSupervisor {
       // Anything else: the recorder's own run says best what is wrong.
       this.log.warn('could not read what the stream carries; recording with the last audio choice', { event: 'recorder.probe_failed', error: failure.detail });
     }
+    // The stall watchdog counts from ffmpeg's start, not from before the ONVIF and probe steps.
+    const recorderStartMs = Date.now();
     const run = startRecorderProcess(
       {
         inputUrl: input.url,
@@ -302,7 +313,7 @@ export class CameraSupervisor {
         return;
       }
       this.files.ensureDayDirs(now);
-      const lastSign = Math.max(this.live.lastFragmentMs(), runStartMs);
+      const lastSign = Math.max(this.live.lastFragmentMs(), recorderStartMs);
       if (now - lastSign > this.o.stallMs) {
         this.log.warn('no video from the camera; restarting the recorder', { event: 'recorder.stalled', silentMs: now - lastSign });
         void run.stop(2_000);
@@ -321,6 +332,7 @@ export class CameraSupervisor {
     this.o.onChange?.();
 
     const exit = await run.exited;
+    this.lastRunRecorded = this.status.state === 'recording' && this.identity.quarantineFromMs === null && exit.ranMs > 10_000;
     clearInterval(watchdog);
     if (recheck) clearInterval(recheck);
     this.live.off('fragment', onFragment);

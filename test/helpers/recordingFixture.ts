@@ -27,7 +27,7 @@ export interface Fixture {
 export function makeFixture(cameras: { id: string; url: string }[], options: { dataDir?: string; segmentSeconds?: number } = {}): Fixture {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'hearth-rec-'));
   const logLines: string[] = [];
-  const log = createLogger({ level: 'debug', sink: { write: (line) => logLines.push(line) } });
+  const log = createLogger({ level: 'debug', sink: { write: (line) => { logLines.push(line); if (process.env.HEARTH_TEST_LOG) process.stderr.write(line.endsWith("\n") ? line : line + "\n"); } } });
   const db = openDatabase(path.join(dataDir, 'hearth.db'), log);
   for (const c of cameras) addCamera(db, c.id, c.url);
   const config: HearthConfig = { ...defaultConfig(), dataDir, recording: { segmentSeconds: options.segmentSeconds ?? 10 } };
