@@ -39,12 +39,16 @@ export class OnvifProtocolError extends OnvifError {
 
 const connectionCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
-/** Map an error from the `onvif` package (plain Error with a message, or a Node system error) to a typed one. */
-export function classifyOnvifError(error: unknown, address: string, action: string): OnvifError {
+/**
+ * Map an error from the `onvif` package (plain Error with a message, or a Node system error) to a typed one.
+ * `httpStatus`: the status of the answer, when one came; an HTTP 401 is a refused password whatever
+ * its body says (a Hikvision sends an HTML page, which the package calls "Wrong ONVIF SOAP response").
+ */
+export function classifyOnvifError(error: unknown, address: string, action: string, httpStatus?: number): OnvifError {
   if (error instanceof OnvifError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-  if (/not ?authori[sz]ed|digest authentication failed|unauthori[sz]ed/i.test(message)) {
+  if (httpStatus === 401 || /not ?authori[sz]ed|digest authentication (failed|headers not found)|unauthori[sz]ed/i.test(message)) {
     return new OnvifAuthError(
       `ONVIF device at ${address} rejected the credentials (${action}): check the username and password configured for this camera in Hearth and on the camera's own web page`,
       address,
@@ -63,6 +67,16 @@ export function classifyOnvifError(error: unknown, address: string, action: stri
   if (code !== undefined && connectionCodes.has(code)) {
     return new OnvifConnectionError(
       `cannot connect to ONVIF device at ${address} (${code}) for ${action}: check the address and port, and that the camera is on the network`,
+      address,
+      action,
+      { cause: error },
+    );
+  }
+  const fault = /ONVIF SOAP Fault: (.*)$/s.exec(message);
+  if (fault) {
+    // The device understood and said no: name its reason, not the URL (which evidently works).
+    return new OnvifProtocolError(
+      `ONVIF device at ${address} refused ${action} (SOAP fault: ${fault[1]?.trim() || 'no reason given'}); the camera may not support it or this account may lack the right`,
       address,
       action,
       { cause: error },
