@@ -68,6 +68,7 @@ export interface DeviceIdentity {
 
 export type { MediaProfile } from './onvifProfiles.ts';
 export { chooseStreamProfiles, parseProfiles } from './onvifProfiles.ts';
+export { macAddressesOf, snapshotUriOf } from './onvifOptional.ts';
 export type { StreamInfo, StreamUris } from './onvifMedia.ts';
 
 /** A field a device may refuse without anything else failing: its value, or null and why. */
@@ -390,24 +391,3 @@ function readUtcDateTime(xml: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-/** MACs of any OnvifDevice (test doubles too), with the reason when there are none. */
-export async function macAddressesOf(device: OnvifDevice): Promise<OptionalField<string[]>> {
-  if (device.readMacAddresses !== undefined) return device.readMacAddresses();
-  const value = normalizeMacs(await device.getMacAddresses());
-  return { value, note: value.length === 0 ? 'the camera reports no MAC address' : null };
-}
-
-/**
- * Snapshot URI of the main profile, or null with the reason: many cameras lack
- * GetSnapshotUri (the TVT answers ActionNotSupported) and nothing depends on it.
- * A refused password is not swallowed: it is not "this camera has no snapshot".
- */
-export async function snapshotUriOf(device: OnvifDevice, log: Logger, profileToken?: string): Promise<OptionalField<string | null>> {
-  try {
-    return { value: await device.getSnapshotUri(profileToken), note: null };
-  } catch (error) {
-    if (!(error instanceof OnvifError) || error instanceof OnvifAuthError) throw error;
-    log.info('onvif snapshot URI not given; left empty', { address: device.address, error: error.message });
-    return { value: null, note: `the camera gives no snapshot address (${error.message}); snapshots come from its stream instead` };
-  }
-}
