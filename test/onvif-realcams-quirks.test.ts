@@ -67,7 +67,9 @@ describe('real-camera quirks', { skip }, () => {
     const adopted = await adoptCamera({ onvifUrl: hik.deviceUrl, username: hik.username, password: hik.password, id: 'hik-netif' }, { db: fixture.db, log: fixture.log, timeoutMs: 3_000 });
     assert.equal(adopted.mac, null);
     assert.equal(getCamera(fixture.db, 'hik-netif')?.mac, null);
-    assert.ok(adopted.notes.some((note) => /MAC address/.test(note)), JSON.stringify(adopted.notes));
+    assert.ok(adopted.notes.some((note) => /MAC address left empty/.test(note)), JSON.stringify(adopted.notes));
+    // The password works (everything else answered): a note must not send the homeowner to change it, nor the URL.
+    for (const note of adopted.notes) assert.doesNotMatch(note, /check the username and password|check that the URL/, note);
     assert.ok(hik.requests.some((r) => r.op === 'tds:GetNetworkInterfaces' && r.status === 400), 'the refusal was really sent');
     assert.equal(getCamera(fixture.db, 'hik-netif')?.serialNumber, 'DS-2DF7286-A20140705CCWR471699220B');
     assert.equal((await verifyCameraIdentity('hik-netif', { db: fixture.db, log: fixture.log, timeoutMs: 3_000 })).verdict, 'verified');
@@ -95,7 +97,8 @@ describe('real-camera quirks', { skip }, () => {
     const tvt = await replay({ model: 'tvt-oem-ipc' });
     const adopted = await adoptCamera({ onvifUrl: tvt.deviceUrl, username: tvt.username, password: tvt.password, id: 'tvt' }, { db: fixture.db, log: fixture.log, timeoutMs: 3_000 });
     assert.equal(adopted.snapshotUri, null);
-    assert.ok(adopted.notes.some((note) => /no snapshot address/.test(note) && !/check that the URL/.test(note)), JSON.stringify(adopted.notes));
+    assert.ok(adopted.notes.some((note) => /no snapshot address: the camera refused GetSnapshotUri \(Optional Action Not Implemented\)/.test(note)), JSON.stringify(adopted.notes));
+    for (const note of adopted.notes) assert.doesNotMatch(note, /check the username and password|check that the URL/, note);
     assert.equal(adopted.streams.main.profile, 'profile_token_1');
     // Digest really happened: challenged (401) and then answered (200) for the same call.
     const info = tvt.requests.filter((r) => r.op === 'tds:GetDeviceInformation').map((r) => r.status);

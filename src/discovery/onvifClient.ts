@@ -32,6 +32,7 @@ import { Cam } from 'onvif';
 import { silentLogger, type Logger } from '../log.ts';
 import {
   classifyOnvifError,
+  refusalReason,
   OnvifAuthError,
   OnvifError,
   OnvifProtocolError,
@@ -313,7 +314,7 @@ export async function connectOnvif(options: OnvifConnectOptions): Promise<OnvifD
     } catch (error) {
       if (!(error instanceof OnvifError)) throw error;
       // Optional: an ONVIF account without the network right still proves who the camera is.
-      const note = `the camera did not give its MAC address (${error.message})`;
+      const note = `MAC address left empty: ${refusalReason(error)}`;
       log.info('onvif MAC address not given; left empty', { address, error: error.message });
       return { value: [], note };
     }

@@ -92,3 +92,17 @@ export function classifyOnvifError(error: unknown, address: string, action: stri
     { cause: error },
   );
 }
+
+/**
+ * Why an optional call (MAC, snapshot URI, sub stream) came back empty, for a note beside
+ * an adopted camera. It never blames the password or the URL: by the time optional calls
+ * run, the camera has answered the required ones with these very credentials at this URL.
+ */
+export function refusalReason(error: OnvifError): string {
+  if (error instanceof OnvifAuthError) return `the camera refused ${error.action} to this account (the password is right: it answered everything else)`;
+  if (error instanceof OnvifTimeoutError) return `the camera did not answer ${error.action} in time`;
+  const fault = error.cause instanceof Error ? /ONVIF SOAP Fault: (.*)$/s.exec(error.cause.message) : null;
+  if (fault) return `the camera refused ${error.action} (${fault[1]?.trim() || 'no reason given'})`;
+  if (error instanceof OnvifConnectionError) return `the connection dropped during ${error.action}`;
+  return `the camera's ${error.action} answer was not usable`;
+}

@@ -8,7 +8,7 @@
  * unescaped. Each answer is read with xmlText.ts.
  */
 import type { Logger } from '../log.ts';
-import { OnvifAuthError, OnvifError, OnvifProtocolError, OnvifTimeoutError } from './onvifErrors.ts';
+import { OnvifAuthError, OnvifError, OnvifProtocolError, OnvifTimeoutError, refusalReason } from './onvifErrors.ts';
 import { chooseStreamProfiles, completeProfile, hasGaps, parseEncoderConfigurations, parseProfiles, type EncoderSettings, type MediaProfile } from './onvifProfiles.ts';
 import { elementText, escapeXml, findElements } from './xmlText.ts';
 
@@ -197,7 +197,7 @@ export function mediaReader(options: MediaReaderOptions): MediaReader {
     } catch (error) {
       if (!(error instanceof OnvifError) || error instanceof OnvifAuthError) throw error;
       // The sub stream is a convenience (motion, thumbnails); the main one is what records.
-      notes.push(`no sub stream: ${error.message}`);
+      notes.push(`no sub stream: ${refusalReason(error)}`);
       log.info('onvif sub stream left out', { address, profile: choice.sub.token, error: error.message });
       return { main, notes };
     }

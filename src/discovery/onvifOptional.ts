@@ -6,7 +6,7 @@
 import type { Logger } from '../log.ts';
 import { normalizeMacs } from './macAddress.ts';
 import type { OnvifDevice, OptionalField } from './onvifClient.ts';
-import { OnvifAuthError, OnvifError } from './onvifErrors.ts';
+import { OnvifError, refusalReason } from './onvifErrors.ts';
 
 /** MACs with the reason when there are none. */
 export async function macAddressesOf(device: OnvifDevice): Promise<OptionalField<string[]>> {
@@ -18,14 +18,14 @@ export async function macAddressesOf(device: OnvifDevice): Promise<OptionalField
 /**
  * Snapshot URI of the main profile, or null with the reason: many cameras lack
  * GetSnapshotUri (the TVT answers ActionNotSupported) and nothing depends on it.
- * A refused password is not swallowed: it is not "this camera has no snapshot".
+ * Call it after the required calls succeeded: a refusal here is then this call's, not the password's.
  */
 export async function snapshotUriOf(device: OnvifDevice, log: Logger, profileToken?: string): Promise<OptionalField<string | null>> {
   try {
     return { value: await device.getSnapshotUri(profileToken), note: null };
   } catch (error) {
-    if (!(error instanceof OnvifError) || error instanceof OnvifAuthError) throw error;
+    if (!(error instanceof OnvifError)) throw error;
     log.info('onvif snapshot URI not given; left empty', { address: device.address, error: error.message });
-    return { value: null, note: `the camera gives no snapshot address (${error.message}); snapshots come from its stream instead` };
+    return { value: null, note: `no snapshot address: ${refusalReason(error)}; snapshots come from its stream instead` };
   }
 }
