@@ -75,9 +75,12 @@ async function detailsAt(xaddr: string, options: EnrichOptions): Promise<{ detai
   return { details, refused };
 }
 
+/** The probe keeps at most 8 per device; a caller handing more gets the first 8 asked. */
+const maxXaddrsTried = 8;
+
 /** Tries each XAddr, IPv4 first, and stops at the first where the device itself answered. */
 async function detailsOf(xaddrs: readonly string[], options: EnrichOptions): Promise<DeviceDetails> {
-  const ordered = orderXaddrs(xaddrs);
+  const ordered = orderXaddrs(xaddrs).slice(0, maxXaddrsTried);
   const skipped: string[] = [];
   let last: DeviceDetails | undefined;
   for (const xaddr of ordered) {
