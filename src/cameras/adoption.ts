@@ -6,9 +6,18 @@
  */
 import type { Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';
-import { connectOnvif, macAddressesOf, OnvifAuthError, OnvifError, snapshotUriOf, type DeviceIdentity, type OnvifConnectOptions, type OnvifDevice } from '../discovery/onvifClient.ts';
+import {
+  connectOnvif,
+  macAddressesOf,
+  OnvifAuthError,
+  OnvifError,
+  snapshotUriOf,
+  type DeviceIdentity,
+  type OnvifConnectOptions,
+  type OnvifDevice,
+  type StreamInfo,
+} from '../discovery/onvifClient.ts';
 import { normalizeMac } from '../discovery/macAddress.ts';
-import type { StreamInfo } from '../discovery/onvifClient.ts';
 import { getCamera, listCameras, upsertCamera } from './cameraRows.ts';
 import { bindIdentityOnce } from './identityRows.ts';
 import { cameraChanged } from './registryEvents.ts';

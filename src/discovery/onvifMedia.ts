@@ -174,7 +174,7 @@ export function mediaReader(options: MediaReaderOptions): MediaReader {
     }
     if (failures.length <= 1 && lastError instanceof OnvifError) throw lastError;
     throw new OnvifProtocolError(
-      `ONVIF device at ${address} gives no ${action === 'GetStreamUri' ? 'stream' : 'snapshot'} address for profile "${profile.name}" over Media1 or Media2 (${failures.join('; ')})`,
+      `ONVIF device at ${address} gives no ${action === 'GetStreamUri' ? 'stream' : 'snapshot'} address for profile "${profile.name}" over Media1 or Media2 (${failures.join('; ')}); add the camera by its RTSP URL instead`,
       address,
       action,
       { cause: lastError },
