@@ -61,3 +61,8 @@ test('an HTTP 401 is a wrong password whatever its body; a SOAP fault names the 
   assert.match(fault.message, /refused GetSnapshotUri \(SOAP fault: Optional Action Not Implemented\)/);
   assert.doesNotMatch(fault.message, /check that the URL/);
 });
+
+test('where the real-camera fixtures are missing, the replay tests skip with a message saying where to find them', async () => {
+  const { realcamsSkipReason } = await import('./helpers/realcamReplay.ts');
+  assert.match(realcamsSkipReason('no-such-camera-model') ?? '', /real-camera fixtures not found at .*no-such-camera-model.*\.\.\/shared\/realcams/);
+});
