@@ -6,7 +6,18 @@
  */
 import type { Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';
-import { connectOnvif, OnvifAuthError, OnvifError, type DeviceIdentity, type OnvifConnectOptions, type OnvifDevice } from '../discovery/onvifClient.ts';
+import {
+  connectOnvif,
+  macAddressesOf,
+  OnvifAuthError,
+  OnvifError,
+  snapshotUriOf,
+  type DeviceIdentity,
+  type OnvifConnectOptions,
+  type OnvifDevice,
+  type StreamInfo,
+} from '../discovery/onvifClient.ts';
+import { normalizeMac } from '../discovery/macAddress.ts';
 import { getCamera, listCameras, upsertCamera } from './cameraRows.ts';
 import { bindIdentityOnce } from './identityRows.ts';
 import { cameraChanged } from './registryEvents.ts';
@@ -44,7 +55,19 @@ export interface AdoptedCamera {
   name: string;
   identity: DeviceIdentity;
   mac: string | null;
-  streams: { main: { width: number; height: number; codec: string }; sub: { width: number; height: number; codec: string } | null };
+  streams: { main: AdoptedStream; sub: AdoptedStream | null };
+  /** From GetSnapshotUri; null where the camera has none (snapshots then come from the stream). */
+  snapshotUri: string | null;
+  /** Optional fields the camera did not give, and values Hearth inferred, in words. Empty when complete. */
+  notes: string[];
+}
+
+export interface AdoptedStream {
+  width: number;
+  height: number;
+  codec: string;
+  /** ONVIF profile token the stream comes from. */
+  profile: string;
 }
 
 const idPattern = /^[a-z0-9-]{1,40}$/;
@@ -95,15 +118,24 @@ export async function adoptCamera(request: AdoptRequest, options: AdoptOptions):
   let device: OnvifDevice | null = null;
   let identity: DeviceIdentity;
   let mac: string | null;
-  let main: { uri: string; width: number; height: number; codec: string };
-  let sub: { uri: string; width: number; height: number; codec: string } | null;
+  let main: StreamInfo;
+  let sub: StreamInfo | null;
+  let snapshotUri: string | null;
+  const notes: string[] = [];
   try {
     device = await connect({ url: request.onvifUrl, username: request.username, password: request.password, timeoutMs: options.timeoutMs ?? 8_000, log });
     identity = await device.getDeviceIdentity();
-    mac = (await device.getMacAddresses())[0] ?? null;
+    // Optional fields: a camera that refuses them is still adopted, with the field empty and a note.
+    const macs = await macAddressesOf(device);
+    mac = normalizeMac(macs.value[0] ?? '');
+    if (macs.note !== null) notes.push(macs.note);
     const uris = await device.getStreamUris();
     main = uris.main;
     sub = uris.sub ?? null;
+    notes.push(...(uris.notes ?? []));
+    const snapshot = await snapshotUriOf(device, log, main.token);
+    snapshotUri = snapshot.value;
+    if (snapshot.note !== null) notes.push(snapshot.note);
   } catch (error) {
     if (error instanceof OnvifAuthError) {
       throw new AdoptionError(`the camera at ${request.onvifUrl} refused user "${request.username}" and that password; check them (the camera's own web page uses the same) and try again. Nothing was saved.`, 'auth');
@@ -137,7 +169,8 @@ export async function adoptCamera(request: AdoptRequest, options: AdoptOptions):
     });
     bindIdentityOnce(db, id, { serialNumber: identity.serialNumber, hardwareId: identity.hardwareId, mac }, nowMs);
   })();
-  log.info('camera adopted', { event: 'camera.adopted', camera: id, serial: identity.serialNumber, hardwareId: identity.hardwareId, url: request.onvifUrl });
+  log.info('camera adopted', { event: 'camera.adopted', camera: id, serial: identity.serialNumber, hardwareId: identity.hardwareId, url: request.onvifUrl, main: main.token, sub: sub?.token ?? null });
+  for (const note of notes) log.info('camera adopted with a note', { event: 'camera.adopted_note', camera: id, note });
   // Recording (and motion) start now, not at the next restart.
   cameraChanged(db, id, log);
   return {
@@ -145,9 +178,12 @@ export async function adoptCamera(request: AdoptRequest, options: AdoptOptions):
     name,
     identity,
     mac,
-    streams: {
-      main: { width: main.width, height: main.height, codec: main.codec },
-      sub: sub ? { width: sub.width, height: sub.height, codec: sub.codec } : null,
-    },
+    streams: { main: streamSummary(main), sub: sub ? streamSummary(sub) : null },
+    snapshotUri,
+    notes,
   };
+}
+
+function streamSummary(stream: StreamInfo): AdoptedStream {
+  return { width: stream.width, height: stream.height, codec: stream.codec, profile: stream.token };
 }

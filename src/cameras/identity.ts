@@ -12,6 +12,7 @@
 import type { Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';
 import { connectOnvif, OnvifAuthError, OnvifError, OnvifProtocolError, type DeviceIdentity, type OnvifConnectOptions, type OnvifDevice } from '../discovery/onvifClient.ts';
+import { normalizeMac } from '../discovery/macAddress.ts';
 import { getCamera, getCameraSecrets, type CameraRow } from './cameraRows.ts';
 import type { IdentityCheck, IdentityCheckResult } from './cameraStatus.ts';
 import { bindIdentityOnce } from './identityRows.ts';
@@ -69,7 +70,8 @@ export async function verifyCameraIdentity(cameraId: string, options: IdentityCh
       log,
     });
     found = await device.getDeviceIdentity();
-    if (camera.serialNumber === null) mac = (await device.getMacAddresses())[0] ?? null;
+    // Optional: getMacAddresses answers [] when the device refuses it; never a reason to fail the check.
+    if (camera.serialNumber === null) mac = normalizeMac((await device.getMacAddresses())[0] ?? '');
   } catch (error) {
     if (!(error instanceof OnvifError)) throw error;
     if (answeredButRefused(error)) {

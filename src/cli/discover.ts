@@ -53,12 +53,13 @@ export async function discoverCommand(args: string[]): Promise<number> {
     interfaceAddresses: interfaces.map((i) => i.address),
     timeoutMs: timeoutSeconds * 1000,
     ...(port ? { port } : {}),
-    ...(enrich ? { onDevice: (d: DiscoveredDevice) => pending.set(d.urn, started(enrich(d.xaddrs[0] ?? ''))) } : {}),
+    // Every XAddr, IPv4 first (the probe orders them): an IPv6 link-local listed first must not hide a working IPv4 one.
+    ...(enrich ? { onDevice: (d: DiscoveredDevice) => pending.set(d.urn, started(enrich(d.xaddrs))) } : {}),
   });
   const details: (DeviceDetails | null)[] = await Promise.all(report.devices.map((d) => pending.get(d.urn) ?? null));
   const devices = report.devices.map((d, i) => ({
     urn: d.urn,
-    address: hostOf(d.xaddrs[0]) ?? d.fromAddress,
+    address: hostOf(details[i]?.identity ? details[i].xaddr : d.xaddrs[0]) ?? d.fromAddress,
     xaddrs: d.xaddrs,
     name: d.name ?? null,
     hardware: d.hardware ?? null,

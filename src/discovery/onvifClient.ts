@@ -18,15 +18,21 @@
  * - Cam reports trouble as 'warning' events; an 'error' event without a
  *   listener would crash the process (the package's Discovery emits them), so
  *   every Cam gets both listeners.
- * - Response bodies are read without a size limit; the deadline bounds how long
- *   a hostile device can stream, not how fast.
+ * - Response bodies are read without a size limit; boundedAgent.ts caps the bytes.
+ * - Its wrappers drop the HTTP status, so an HTTP 401 with an HTML page (Hikvision)
+ *   surfaced as "Wrong ONVIF SOAP response". We watch 'rawResponse' for the status:
+ *   a 401, whatever the body, is a refused password.
+ * - `service: 'device'` requests go to the path "device" when GetCapabilities named
+ *   no device XAddr (a TVT answers Category=Media only); we register the URL we were given.
+ * - Media calls are our own SOAP through its request helper (onvifMedia.ts), with
+ *   Media2 where Media1 gives no stream.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type { Url } from 'node:url';
 import { Cam } from 'onvif';
 import { silentLogger, type Logger } from '../log.ts';
 import {
   classifyOnvifError,
+  refusalReason,
   OnvifAuthError,
   OnvifError,
   OnvifProtocolError,
@@ -34,7 +40,10 @@ import {
 } from './onvifErrors.ts';
 import { isLanUrl } from './lanUrl.ts';
 import { boundedAgent } from './boundedAgent.ts';
-import { assertSafeXml, elementText, elementTexts, findElement, findElements, UnsafeXmlError } from './xmlText.ts';
+import { normalizeMacs } from './macAddress.ts';
+import { mediaReader, mediaServicesOf, type SoapCall, type StreamUris } from './onvifMedia.ts';
+import type { MediaProfile } from './onvifProfiles.ts';
+import { assertSafeXml, elementText, elementTexts, findElement, UnsafeXmlError } from './xmlText.ts';
 
 export { OnvifAuthError, OnvifConnectionError, OnvifError, OnvifProtocolError, OnvifTimeoutError } from './onvifErrors.ts';
 
@@ -58,26 +67,16 @@ export interface DeviceIdentity {
   hardwareId: string;
 }
 
-export interface MediaProfile {
-  token: string;
-  name: string;
-  /** Video codec as the camera names it: "H264", "H265", "JPEG", … */
-  codec: string;
-  width: number;
-  height: number;
-  frameRate?: number;
-}
+export type { MediaProfile } from './onvifProfiles.ts';
+export { chooseStreamProfiles, parseProfiles } from './onvifProfiles.ts';
+export { macAddressesOf, snapshotUriOf } from './onvifOptional.ts';
+export type { StreamInfo, StreamUris } from './onvifMedia.ts';
 
-export interface StreamInfo extends MediaProfile {
-  /** RTSP URI as the camera gives it (no credentials embedded). */
-  uri: string;
-}
-
-export interface StreamUris {
-  /** Highest-resolution video profile. */
-  main: StreamInfo;
-  /** Lowest-resolution video profile, when the camera has more than one. */
-  sub?: StreamInfo;
+/** A field a device may refuse without anything else failing: its value, or null and why. */
+export interface OptionalField<T> {
+  value: T;
+  /** Why the value is empty (the device refused or lacks the call); null when it answered. */
+  note: string | null;
 }
 
 export interface OnvifDevice {
@@ -86,11 +85,14 @@ export interface OnvifDevice {
   /** Last measured device clock minus local clock, ms (second resolution). */
   readonly clockOffsetMs: number;
   getDeviceIdentity(): Promise<DeviceIdentity>;
-  /** MAC addresses from GetNetworkInterfaces, lower-case; empty when the device reports none. */
+  /** MAC addresses from GetNetworkInterfaces, as aa:bb:cc:dd:ee:ff; empty when the device reports none or refuses (logged). */
   getMacAddresses(): Promise<string[]>;
+  /** The same, with the reason when empty. Never throws for a refusal: the MAC is optional. (Optional so test doubles need not have it.) */
+  readMacAddresses?(): Promise<OptionalField<string[]>>;
   getProfiles(): Promise<MediaProfile[]>;
+  /** main and sub chosen by codec, then resolution (onvifProfiles.ts); Media2 where Media1 gives no stream. */
   getStreamUris(): Promise<StreamUris>;
-  /** Snapshot URI of the main profile (or of `profileToken`). */
+  /** Snapshot URI of the main profile (or of `profileToken`); throws when the device has none. */
   getSnapshotUri(profileToken?: string): Promise<string>;
   /** Destroys any open sockets; later calls fail. */
   close(): void;
@@ -101,6 +103,15 @@ const defaultTimeoutMs = 8000;
 const clockRecheckMs = 60_000;
 
 type RawCallback = (error: Error | null, data?: unknown, xml?: string) => void;
+
+/** The parts of Cam 0.8.3 that its typings leave out; pinned by package.json's ^0.8.3 and tested here. */
+interface CamInternals {
+  uri?: Record<string, Url | undefined>;
+  _request(options: { service?: string; action?: string; body: string }, callback: (error: Error | null, data: unknown, xml?: string, statusCode?: number) => void): void;
+  _envelopeHeader(): string;
+  _envelopeFooter(): string;
+  _parseUrl(address: string): Url;
+}
 
 export async function connectOnvif(options: OnvifConnectOptions): Promise<OnvifDevice> {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
@@ -124,8 +135,14 @@ export async function connectOnvif(options: OnvifConnectOptions): Promise<OnvifD
     preserveAddress: true,
     agent,
   });
+  const internals = cam as unknown as CamInternals;
   cam.on('error', (error: unknown) => log.warn('onvif client error', { address, error: String(error) }));
   cam.on('warning', (warning: unknown) => log.debug('onvif client warning', { address, warning: String(warning) }));
+  // Calls are serialized (below), so the last status seen belongs to the call in flight.
+  let lastStatus: number | undefined;
+  cam.on('rawResponse', (_xml: string, statusCode: number) => {
+    lastStatus = statusCode;
+  });
 
   let closed = false;
   let clockMeasuredAtMs = 0;
@@ -141,6 +158,7 @@ export async function connectOnvif(options: OnvifConnectOptions): Promise<OnvifD
         return;
       }
       let settled = false;
+      lastStatus = undefined;
       const timer = setTimeout(() => {
         settled = true;
         agent.destroy();
@@ -157,7 +175,7 @@ export async function connectOnvif(options: OnvifConnectOptions): Promise<OnvifD
         settled = true;
         clearTimeout(timer);
         if (error) {
-          reject(classifyOnvifError(error, address, action));
+          reject(classifyOnvifError(error, address, action, lastStatus));
           return;
         }
         if (typeof xml !== 'string') {
@@ -179,7 +197,7 @@ export async function connectOnvif(options: OnvifConnectOptions): Promise<OnvifD
         // The package throws synchronously on some missing state; report it like any other failure.
         settled = true;
         clearTimeout(timer);
-        reject(classifyOnvifError(error, address, action));
+        reject(classifyOnvifError(error, address, action, lastStatus));
       }
     });
 
@@ -212,17 +230,22 @@ export async function connectOnvif(options: OnvifConnectOptions): Promise<OnvifD
       }
     });
 
-  const readProfiles = async (): Promise<MediaProfile[]> => {
-    const xml = await authed('GetProfiles', (callback) => cam.getProfiles(callback));
-    const profiles = parseProfiles(xml);
-    if (profiles.length === 0) {
-      throw new OnvifProtocolError(
-        `ONVIF device at ${address} reports no video profiles: configure at least one H.264/H.265 stream on the camera`,
-        address,
-        'GetProfiles',
-      );
+  /** Our own SOAP body, sent by the package (WS-UsernameToken header, Digest challenges). */
+  const soap: SoapCall = (service, operation, namespace, body) => {
+    if (internals.uri?.[service] === undefined) {
+      // The package would post to the path "media2"; say what is missing instead.
+      return Promise.reject(new OnvifProtocolError(`ONVIF device at ${address} names no ${service} service`, address, operation));
     }
-    return profiles;
+    return authed(operation, (callback) =>
+      internals._request(
+        {
+          service,
+          action: `${namespace}/${operation}`,
+          body: `${internals._envelopeHeader()}<${operation} xmlns="${namespace}">${body}</${operation}>${internals._envelopeFooter()}`,
+        },
+        (error, data, xml) => callback(error, data, xml),
+      ),
+    );
   };
 
   const checkedUri = (uri: string | undefined, action: string, schemes: readonly string[]): string => {
@@ -239,17 +262,63 @@ export async function connectOnvif(options: OnvifConnectOptions): Promise<OnvifD
     return uri;
   };
 
+  /** GetServices, once: where the device keeps Media1 and Media2 when GetCapabilities does not say. */
+  let services: Promise<ReturnType<typeof mediaServicesOf>> | undefined;
+  const readServices = (): Promise<ReturnType<typeof mediaServicesOf>> => {
+    services ??= soap('device', 'GetServices', 'http://www.onvif.org/ver10/device/wsdl', '<IncludeCapability>false</IncludeCapability>')
+      .then(mediaServicesOf)
+      .catch((error: unknown) => {
+        if (!(error instanceof OnvifError)) throw error;
+        log.debug('onvif GetServices not answered', { address, error: error.message });
+        return {};
+      });
+    return services;
+  };
+  const register = (service: string, xaddr: string | undefined): void => {
+    if (xaddr === undefined || internals.uri === undefined || internals.uri[service] !== undefined) return;
+    internals.uri[service] = internals._parseUrl(xaddr);
+  };
+  const hasMedia2 = async (): Promise<boolean> => {
+    if (internals.uri?.media2 !== undefined) return true;
+    register('media2', (await readServices()).media2);
+    return internals.uri?.media2 !== undefined;
+  };
+
   // Connect: clock first (the signature needs it), then capabilities, which also proves the credentials.
   await serialized(measureClock);
   const capabilitiesXml = await authed('GetCapabilities', (callback) => cam.getCapabilities(callback));
-  if (findElement(capabilitiesXml, 'Media') === undefined || cam.uri?.media === undefined) {
-    throw new OnvifProtocolError(
-      `ONVIF device at ${address} has no media service: it cannot provide streams over ONVIF; configure its RTSP URLs by hand`,
-      address,
-      'GetCapabilities',
-    );
+  internals.uri ??= {};
+  register('device', options.url);
+  if (findElement(capabilitiesXml, 'Media') === undefined || internals.uri.media === undefined) {
+    // Media2-only devices may leave Media out of GetCapabilities: ask GetServices before giving up.
+    const found = await readServices();
+    register('media', found.media);
+    register('media2', found.media2);
+    if (internals.uri.media === undefined && internals.uri.media2 === undefined) {
+      throw new OnvifProtocolError(
+        `ONVIF device at ${address} has no media service: it cannot provide streams over ONVIF; configure its RTSP URLs by hand`,
+        address,
+        'GetCapabilities',
+      );
+    }
   }
   log.debug('onvif connected', { address, clockOffsetMs });
+
+  const media = mediaReader({ address, call: soap, hasMedia1: internals.uri.media !== undefined, media2: hasMedia2, checkUri: checkedUri, log });
+
+  const readMacAddresses = async (): Promise<OptionalField<string[]>> => {
+    try {
+      const xml = await authed('GetNetworkInterfaces', (callback) => cam.getNetworkInterfaces(callback));
+      const macs = normalizeMacs(elementTexts(xml, 'HwAddress'));
+      return { value: macs, note: macs.length === 0 ? 'the camera reports no MAC address' : null };
+    } catch (error) {
+      if (!(error instanceof OnvifError)) throw error;
+      // Optional: an ONVIF account without the network right still proves who the camera is.
+      const note = `MAC address left empty: ${refusalReason(error)}`;
+      log.info('onvif MAC address not given; left empty', { address, error: error.message });
+      return { value: [], note };
+    }
+  };
 
   return {
     address,
@@ -275,33 +344,11 @@ export async function connectOnvif(options: OnvifConnectOptions): Promise<OnvifD
       }
       return identity;
     },
-    getMacAddresses: async () => {
-      const xml = await authed('GetNetworkInterfaces', (callback) => cam.getNetworkInterfaces(callback));
-      return elementTexts(xml, 'HwAddress')
-        .map((mac) => mac.toLowerCase())
-        .filter((mac) => /^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/.test(mac));
-    },
-    getProfiles: readProfiles,
-    getStreamUris: async () => {
-      const profiles = [...(await readProfiles())].sort((a, b) => b.width * b.height - a.width * a.height);
-      const streamOf = async (profile: MediaProfile): Promise<StreamInfo> => {
-        const xml = await authed('GetStreamUri', (callback) =>
-          cam.getStreamUri({ protocol: 'RTSP', stream: 'RTP-Unicast', profileToken: profile.token }, callback),
-        );
-        return { ...profile, uri: checkedUri(elementText(xml, 'Uri'), 'GetStreamUri', ['rtsp://', 'rtsps://']) };
-      };
-      const [largest] = profiles;
-      const smallest = profiles[profiles.length - 1];
-      if (largest === undefined) throw new OnvifProtocolError(`ONVIF device at ${address} has no profiles`, address, 'GetProfiles');
-      const main = await streamOf(largest);
-      if (smallest === undefined || smallest.token === largest.token) return { main };
-      return { main, sub: await streamOf(smallest) };
-    },
-    getSnapshotUri: async (profileToken?: string) => {
-      const token = profileToken ?? [...(await readProfiles())].sort((a, b) => b.width * b.height - a.width * a.height)[0]?.token;
-      const xml = await authed('GetSnapshotUri', (callback) => cam.getSnapshotUri({ profileToken: token }, callback));
-      return checkedUri(elementText(xml, 'Uri'), 'GetSnapshotUri', ['http://', 'https://']);
-    },
+    getMacAddresses: async () => (await readMacAddresses()).value,
+    readMacAddresses,
+    getProfiles: media.profiles,
+    getStreamUris: media.streamUris,
+    getSnapshotUri: media.snapshotUri,
     close: () => {
       closed = true;
       agent.destroy();
@@ -345,28 +392,3 @@ function readUtcDateTime(xml: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-/** Video profiles from a GetProfiles (Media1) response; profiles without a video encoder are skipped. */
-export function parseProfiles(xml: string): MediaProfile[] {
-  const profiles: MediaProfile[] = [];
-  for (const element of findElements(xml, 'Profiles')) {
-    const token = element.attributes.get('token');
-    const encoder = findElement(element.inner, 'VideoEncoderConfiguration');
-    if (token === undefined || encoder === undefined) continue;
-    const resolution = findElement(encoder.inner, 'Resolution');
-    const width = Number(resolution === undefined ? NaN : elementText(resolution.inner, 'Width'));
-    const height = Number(resolution === undefined ? NaN : elementText(resolution.inner, 'Height'));
-    if (!Number.isFinite(width) || !Number.isFinite(height)) continue;
-    const profile: MediaProfile = {
-      token,
-      // The profile's own Name precedes its configurations' Names.
-      name: elementText(element.inner, 'Name') ?? token,
-      codec: elementText(encoder.inner, 'Encoding') ?? 'unknown',
-      width,
-      height,
-    };
-    const frameRate = Number(elementText(encoder.inner, 'FrameRateLimit'));
-    if (Number.isFinite(frameRate) && frameRate > 0) profile.frameRate = frameRate;
-    profiles.push(profile);
-  }
-  return profiles;
-}

@@ -39,12 +39,16 @@ export class OnvifProtocolError extends OnvifError {
 
 const connectionCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
-/** Map an error from the `onvif` package (plain Error with a message, or a Node system error) to a typed one. */
-export function classifyOnvifError(error: unknown, address: string, action: string): OnvifError {
+/**
+ * Map an error from the `onvif` package (plain Error with a message, or a Node system error) to a typed one.
+ * `httpStatus`: the status of the answer, when one came; an HTTP 401 is a refused password whatever
+ * its body says (a Hikvision sends an HTML page, which the package calls "Wrong ONVIF SOAP response").
+ */
+export function classifyOnvifError(error: unknown, address: string, action: string, httpStatus?: number): OnvifError {
   if (error instanceof OnvifError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-  if (/not ?authori[sz]ed|digest authentication failed|unauthori[sz]ed/i.test(message)) {
+  if (httpStatus === 401 || /not ?authori[sz]ed|digest authentication (failed|headers not found)|unauthori[sz]ed/i.test(message)) {
     return new OnvifAuthError(
       `ONVIF device at ${address} rejected the credentials (${action}): check the username and password configured for this camera in Hearth and on the camera's own web page`,
       address,
@@ -68,6 +72,16 @@ export function classifyOnvifError(error: unknown, address: string, action: stri
       { cause: error },
     );
   }
+  const fault = /ONVIF SOAP Fault: (.*)$/s.exec(message);
+  if (fault) {
+    // The device understood and said no: name its reason, not the URL (which evidently works).
+    return new OnvifProtocolError(
+      `ONVIF device at ${address} refused ${action} (SOAP fault: ${fault[1]?.trim() || 'no reason given'}); the camera may not support it or this account may lack the right`,
+      address,
+      action,
+      { cause: error },
+    );
+  }
   // A TypeError from the package means the reply lacked a field it indexes blindly
   // ("Cannot read properties of undefined"): name that, not JavaScript internals.
   const what = error instanceof TypeError ? 'a reply without the fields ONVIF requires' : message;
@@ -77,4 +91,18 @@ export function classifyOnvifError(error: unknown, address: string, action: stri
     action,
     { cause: error },
   );
+}
+
+/**
+ * Why an optional call (MAC, snapshot URI, sub stream) came back empty, for a note beside
+ * an adopted camera. It never blames the password or the URL: by the time optional calls
+ * run, the camera has answered the required ones with these very credentials at this URL.
+ */
+export function refusalReason(error: OnvifError): string {
+  if (error instanceof OnvifAuthError) return `the camera refused ${error.action} to this account (the password is right: it answered everything else)`;
+  if (error instanceof OnvifTimeoutError) return `the camera did not answer ${error.action} in time`;
+  const fault = error.cause instanceof Error ? /ONVIF SOAP Fault: (.*)$/s.exec(error.cause.message) : null;
+  if (fault) return `the camera refused ${error.action} (${fault[1]?.trim() || 'no reason given'})`;
+  if (error instanceof OnvifConnectionError) return `the connection dropped during ${error.action}`;
+  return `the camera's ${error.action} answer was not usable`;
 }

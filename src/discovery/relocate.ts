@@ -10,7 +10,8 @@ import { getCamera, getCameraSecrets } from '../cameras/cameraRows.ts';
 import { moveCameraAddress } from '../cameras/identityRows.ts';
 import { sameIdentity } from '../cameras/identity.ts';
 import { cameraChanged } from '../cameras/registryEvents.ts';
-import { connectOnvif, OnvifError, type OnvifConnectOptions, type OnvifDevice } from './onvifClient.ts';
+import { connectOnvif, OnvifAuthError, OnvifError, type OnvifConnectOptions, type OnvifDevice } from './onvifClient.ts';
+import { orderXaddrs } from './xaddrOrder.ts';
 import type { DiscoveredDevice } from './wsDiscoveryProbe.ts';
 import { limiter } from './limiter.ts';
 
@@ -70,40 +71,48 @@ export function createRelocator(options: RelocatorOptions): Relocator {
     const secrets = getCameraSecrets(db, cameraId);
     if (!camera || !secrets || camera.serialNumber === null) return null;
     const devices = await probeOnce();
-    const candidates = [...new Set(devices.flatMap((d) => d.xaddrs))].filter((url) => url !== camera.onvifUrl);
-    for (const url of candidates) {
+    // Per device, its addresses IPv4 first; the first one where the device itself answers speaks for all of them.
+    const seen = new Set<string>(camera.onvifUrl === null ? [] : [camera.onvifUrl]);
+    const deviceCandidates = devices
+      .map((d) => orderXaddrs(d.xaddrs).filter((url) => !seen.has(url) && (seen.add(url), true)))
+      .filter((urls) => urls.length > 0);
+    const candidates = deviceCandidates.flat();
+    for (const urls of deviceCandidates) {
       const outcome = await limit(async () => {
-        let device: OnvifDevice | null = null;
-        try {
-          device = await connect({ url, username: secrets.onvifUsername ?? '', password: secrets.onvifPassword ?? '', timeoutMs: options.timeoutMs ?? 4_000, log });
-          const found = await device.getDeviceIdentity();
-          if (!sameIdentity(camera, found)) return null;
-          const uris = await device.getStreamUris();
-          return { main: uris.main.uri, sub: uris.sub?.uri ?? null };
-        } catch (error) {
-          if (!(error instanceof OnvifError)) throw error;
-          // Other cameras refuse this camera's password: expected, not a failure.
-          log.debug('relocation candidate did not answer as this camera', { event: 'camera.relocate_candidate', camera: cameraId, url, error: error.message });
-          return null;
-        } finally {
-          device?.close();
+        for (const url of urls) {
+          let device: OnvifDevice | null = null;
+          try {
+            device = await connect({ url, username: secrets.onvifUsername ?? '', password: secrets.onvifPassword ?? '', timeoutMs: options.timeoutMs ?? 4_000, log });
+            const found = await device.getDeviceIdentity();
+            if (!sameIdentity(camera, found)) return null;
+            const uris = await device.getStreamUris();
+            return { url, main: uris.main.uri, sub: uris.sub?.uri ?? null };
+          } catch (error) {
+            if (!(error instanceof OnvifError)) throw error;
+            // Other cameras refuse this camera's password: expected, not a failure.
+            log.debug('relocation candidate did not answer as this camera', { event: 'camera.relocate_candidate', camera: cameraId, url, error: error.message });
+            if (error instanceof OnvifAuthError) return null;
+          } finally {
+            device?.close();
+          }
         }
+        return null;
       });
       if (outcome === null) continue;
       const main = withCredentialsOf(secrets.streams.main, outcome.main);
       const sub = outcome.sub === null ? null : withCredentialsOf(secrets.streams.sub ?? secrets.streams.main, outcome.sub);
-      moveCameraAddress(db, cameraId, url, { main, sub }, Date.now());
+      moveCameraAddress(db, cameraId, outcome.url, { main, sub }, Date.now());
       log.info('camera found at a new address; following it', {
         event: 'camera.relocated',
         camera: cameraId,
         serial: camera.serialNumber,
         from: camera.onvifUrl,
-        to: url,
+        to: outcome.url,
         streamHost: new URL(main).host,
       });
       // The recorder retries at once (it may be waiting out a slow backoff); motion follows the new URL.
       cameraChanged(db, cameraId, log);
-      return url;
+      return outcome.url;
     }
     log.warn('camera not found at any other address yet', { event: 'camera.relocate_not_found', camera: cameraId, serial: camera.serialNumber, candidates: candidates.length });
     return null;

@@ -13,12 +13,13 @@ import type { RemoteInfo } from 'node:dgram';
 import { silentLogger, type Logger } from '../log.ts';
 import { openPinnedMulticastSocket, wsDiscoveryGroup, wsDiscoveryPort, type PinnedSocket } from './multicastSocket.ts';
 import { isLanUrl } from './lanUrl.ts';
+import { orderXaddrs } from './xaddrOrder.ts';
 import { assertSafeXml, elementText, findElements, UnsafeXmlError, type XmlElement } from './xmlText.ts';
 
 export interface DiscoveredDevice {
   /** EndpointReference address, e.g. "urn:uuid:…"; stable per device, the dedup key. */
   urn: string;
-  /** Device service URLs, private/loopback literals only unless allowPublicXaddrs. */
+  /** Device service URLs, private/loopback literals only unless allowPublicXaddrs; IPv4 first (xaddrOrder.ts), then the camera's order. */
   xaddrs: string[];
   scopes: string[];
   types: string[];
@@ -118,6 +119,7 @@ export async function probeDetailed(options: ProbeOptions): Promise<ProbeReport>
       const existing = devices.get(match.urn);
       if (existing !== undefined) {
         for (const xaddr of match.xaddrs) if (!existing.xaddrs.includes(xaddr)) existing.xaddrs.push(xaddr);
+        existing.xaddrs = orderXaddrs(existing.xaddrs);
         continue;
       }
       if (devices.size >= maxMatches) {
@@ -213,7 +215,7 @@ function readOneMatch(element: XmlElement, allowPublicXaddrs: boolean): ParsedMa
   const allXaddrs = words(elementText(element.inner, 'XAddrs'));
   if (allXaddrs.length === 0 || allXaddrs.length > maxXaddrsPerMatch) return 'malformed';
   if (allXaddrs.some((xaddr) => xaddr.length > maxUrlChars || !/^https?:\/\//i.test(xaddr))) return 'malformed';
-  const xaddrs = allowPublicXaddrs ? allXaddrs : allXaddrs.filter(isLanUrl);
+  const xaddrs = orderXaddrs(allowPublicXaddrs ? allXaddrs : allXaddrs.filter(isLanUrl));
   if (xaddrs.length === 0) return 'publicOnly';
 
   const scopes = words(elementText(element.inner, 'Scopes'));

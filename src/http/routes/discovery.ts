@@ -2,7 +2,8 @@
  * Discovery and adoption (admin only):
  *   GET  /api/discovery                -> {atMs, interfaces, problem, devices: [{urn, address, xaddrs, name, hardware, adoptedAs}]}
  *   POST /api/discovery/probe          -> same, after a fresh probe
- *   POST /api/cameras/adopt {onvifUrl|xaddr, username, password, id?, name?}  -> 201 {id, name, identity, streams}
+ *   POST /api/cameras/adopt {onvifUrl|xaddr, username, password, id?, name?}  -> 201 {id, name, identity, streams, snapshotUri, notes}
+ *                                         (notes: optional fields the camera did not give, e.g. no MAC, no snapshot URI)
  *                                         401 wrong credentials (nothing stored) | 409 already adopted / id taken | 502 unreachable
  *   POST /api/cameras/manual {id, name, rtspMain, rtspSub?}   -> 201 {id, name, identity: {serial: null, verified: false}}
  * Camera passwords go in, never out: no response carries one.
@@ -19,6 +20,7 @@ import { HttpError, badRequest } from '../errors.ts';
 import { bodyObject, stringField } from '../validate.ts';
 import { requireAdmin } from '../session.ts';
 import { privateNoStore } from '../access.ts';
+import { redactUrl } from '../../net/redactCredentials.ts';
 
 const cameraIdPattern = /^[a-z0-9-]{1,40}$/;
 
@@ -93,6 +95,8 @@ export function discoveryRoutes(ctx: RouteContext, discovery: DiscoveryService |
         name: adopted.name,
         identity: { serial: adopted.identity.serialNumber, hardwareId: adopted.identity.hardwareId, mac: adopted.mac, manufacturer: adopted.identity.manufacturer, model: adopted.identity.model, firmware: adopted.identity.firmwareVersion, verified: true },
         streams: adopted.streams,
+        snapshotUri: redactUrl(adopted.snapshotUri),
+        notes: adopted.notes,
       });
     } catch (error) {
       if (!(error instanceof AdoptionError)) throw error;
