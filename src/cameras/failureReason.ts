@@ -32,9 +32,17 @@ export function classifyExit(exit: RecorderExit, freeBytes: number | null, lowSp
     return { kind: 'unreachable', detail: `${last}: the address answered but sent no readable video; check the port and path of the stream URL` };
   }
   if (/Connection refused|Connection timed out|No route to host|timed out|Network is unreachable|Immediate exit/i.test(text)) {
-    return { kind: 'unreachable', detail: last };
+    return { kind: 'unreachable', detail: explainUnreachable(text, last) };
   }
   if (exit.signal !== null) return { kind: 'dropped', detail: `the recorder (ffmpeg) was killed by ${exit.signal}` };
   if (exit.code === 0 || exit.code === null) return { kind: 'dropped', detail: last || 'the camera closed the stream' };
   return { kind: 'unreachable', detail: last || `ffmpeg exited with code ${exit.code}` };
+}
+
+/** ffmpeg's own words, kept, after a sentence that says what they mean for the homeowner. */
+function explainUnreachable(text: string, last: string): string {
+  if (/Connection refused/i.test(text)) return `nothing accepts connections at the stream's address and port (${last}); check that the camera is on and the port in the stream URL`;
+  if (/No route to host|Network is unreachable/i.test(text)) return `this box has no route to the camera's address (${last}); check that the camera is on the same network and its address has not changed`;
+  if (/timed out/i.test(text)) return `the camera did not answer in time (${last}); check that it is powered and on the network`;
+  return last;
 }
