@@ -1,7 +1,9 @@
 /**
  * Recorded video, files found from segment rows only:
  *   GET /api/cameras/:id/playlist.m3u8?from=&to=   -> HLS VOD playlist (recordings scope; ≤ 24 h)
- *   GET /api/segments/:id                          -> video/mp4 bytes, HTTP Range supported
+ *   GET /api/segments/:id (or :id.mp4)             -> video/mp4 bytes, HTTP Range supported
+ * Playlists name segments with .mp4: ffmpeg's HLS reader (and players built on it) refuse
+ * segment URLs without a media file extension.
  * A segment id is resolved to its camera from the database before the gate.
  */
 import { Router } from 'express';
@@ -30,7 +32,7 @@ export function playbackRoutes(ctx: RouteContext): Router {
       const layout = await mp4Layout(file);
       if (layout.kind === 'empty') continue; // cut before its first fragment: nothing to play
       const initLength = layout.kind === 'fragmented' ? layout.initLength : null;
-      entries.push({ startMs: segment.startMs, endMs: segment.endMs, uri: `/api/segments/${segment.id}`, bytes: layout.fileBytes, initLength });
+      entries.push({ startMs: segment.startMs, endMs: segment.endMs, uri: `/api/segments/${segment.id}.mp4`, bytes: layout.fileBytes, initLength });
     }
     if (entries.length === 0) throw notFound(`camera ${id} has no recordings between ${range.fromMs} and ${range.toMs}`);
     privateNoStore(res);
@@ -38,7 +40,7 @@ export function playbackRoutes(ctx: RouteContext): Router {
   });
 
   router.get('/segments/:id', async (req, res) => {
-    const segmentId = rowIdParam(req.params.id, 'id');
+    const segmentId = rowIdParam(String(req.params.id).replace(/\.mp4$/, ''), 'id');
     const segment = segmentById(ctx.db, segmentId);
     // Same answer for "no such segment" and "not yours": ids cannot be probed.
     requireCamera(ctx, req, res, segment?.cameraId ?? null, 'recordings', 'segment');
