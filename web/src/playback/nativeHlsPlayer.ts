@@ -162,11 +162,20 @@ export class NativeHlsPlayer implements RecordedPlayback {
     const t = mediaTimeOf(spans, startWall) ?? 0;
     this.seekMediaTime = t;
     this.video.dataset.originMs = String(first.wallStartMs);
-    this.video.disableRemotePlayback = false;
-    const ready = new Promise<void>((resolve) => this.video.addEventListener('loadedmetadata', () => resolve(), { once: true }));
+    // Metadata, or an error (which the 'error' listener puts in words): either ends the wait.
+    const ready = new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => () => {
+        this.video.removeEventListener('loadedmetadata', loaded);
+        this.video.removeEventListener('error', failed);
+        resolve(ok);
+      };
+      const loaded = done(true);
+      const failed = done(false);
+      this.video.addEventListener('loadedmetadata', loaded);
+      this.video.addEventListener('error', failed);
+    });
     this.video.src = url;
-    await ready;
-    if (generation !== this.generation) return false;
+    if (!(await ready) || generation !== this.generation) return false;
     this.video.currentTime = t;
     this.video.playbackRate = this.speed;
     if (startWall > wallMs + 1000 && !quiet) {
