@@ -220,6 +220,7 @@ test('phones: ManagedMediaSource, native HLS, neither, and a codec the browser c
   assert.match(cText, /Download range/);
   assert.ok(await neither.page.isVisible('button:has-text("Download range")'), 'the Download range button is there');
   assert.equal((await videoDataset(neither.page)).playback, 'none:no-player');
+  await neither.screenshot('timeline-phone-no-player');
 
   // (d) the recording's codec refused: the message names the codec read from the init segment.
   const noDecode = await openTimeline(ui, stack.url, stack.admin, noH264);
@@ -327,6 +328,7 @@ test('a recorded H.265 camera (GStreamer\'s RTSP server, x265enc): Chromium refu
   assert.deepEqual(chromiumSays, [false, ''], 'this Chromium cannot decode H.265');
   assert.ok(words.startsWith(`This recording is H.265 (HEVC, ${codec}), which this browser cannot decode.`), words);
   assert.equal((await videoDataset(opened.page)).playback, 'none:codec');
+  await opened.screenshot('timeline-phone-h265-refused');
   assert.deepEqual(opened.foreign(), []);
   assert.deepEqual(opened.errors.filter((e) => !/status of 4\d\d/.test(e)), [], 'no script errors');
 });
