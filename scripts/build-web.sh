@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=web/dist/index.html
-if [[ -f "$stamp" ]] && [[ -z "$(find web/index.html web/vite.config.ts web/src web/public package-lock.json -newer "$stamp" -print -quit 2>/dev/null)" ]]; then
+if [[ -f "$stamp" ]] && [[ -z "$(find web/index.html web/vite.config.ts web/src web/public src/mp4 package-lock.json -newer "$stamp" -print -quit 2>/dev/null)" ]]; then
   exit 0
 fi
 echo "hearth: building the web UI (web/dist)"

@@ -1,6 +1,6 @@
 /**
  * The live view's MSE type string is read from the stream's own init segment
- * (web/src/live/mp4Codec.ts): real ffmpeg output for H.264, H.265 and AAC, so a camera
+ * (src/mp4, the one MP4 reader): real ffmpeg output for H.264, H.265 and AAC, so a camera
  * sending H.265 is recognised (and the fallback shown) instead of a black tile.
  */
 import { test } from 'node:test';
@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { initSegmentLength, streamCodecs } from '../web/src/live/mp4Codec.ts';
+import { initSegmentLength, streamCodecs } from '../src/mp4/index.ts';
 import { ffmpegPathSync } from '../src/ffmpeg/locate.ts';
 
 function fragmentedMp4(dir: string, name: string, args: string[]): Uint8Array {

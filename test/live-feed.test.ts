@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LiveFeed } from '../src/recording/liveFeed.ts';
-import { fragmentStart, trackDefaults } from '../src/recording/fragmentKeyframe.ts';
+import { fragmentStart, trackDefaults } from '../src/mp4/index.ts';
 import { liveFragmentMicros, recorderArgs } from '../src/ffmpeg/args.ts';
 
 const fmp4 = execFileSync('ffmpeg', [

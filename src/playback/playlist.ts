@@ -13,9 +13,19 @@ export interface PlaylistEntry {
   initLength: number | null;
 }
 
-export function hlsPlaylist(entries: readonly PlaylistEntry[]): string {
+export interface PlaylistOptions {
+  /** The moment asked for (`from=`): when it falls inside the first segment, EXT-X-START points a player at it. */
+  startAtMs?: number;
+}
+
+export function hlsPlaylist(entries: readonly PlaylistEntry[], options: PlaylistOptions = {}): string {
   const target = Math.max(1, ...entries.map((e) => Math.ceil((e.endMs - e.startMs) / 1000)));
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${target}`, '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  const first = entries[0];
+  if (first && options.startAtMs !== undefined && options.startAtMs > first.startMs && options.startAtMs < first.endMs) {
+    // Media time 0 is the first segment's start; PRECISE: decode from its keyframe, show from the moment.
+    lines.push(`#EXT-X-START:TIME-OFFSET=${((options.startAtMs - first.startMs) / 1000).toFixed(3)},PRECISE=YES`);
+  }
   entries.forEach((entry, index) => {
     if (index > 0) lines.push('#EXT-X-DISCONTINUITY');
     lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(entry.startMs).toISOString()}`);

@@ -6,7 +6,7 @@
  * then `keyframeRun()` (the GOP so far), then the live fragments.
  */
 import { EventEmitter } from 'node:events';
-import { fragmentStart, noTrackDefaults, trackDefaults, type FragmentStart, type TrackDefaults } from './fragmentKeyframe.ts';
+import { fragmentStart, noTrackDefaults, trackDefaults, type FragmentStart, type TrackDefaults } from '../mp4/index.ts';
 
 /**
  * Bounds of the GOP-so-far kept for late joiners. A camera with a 10 s GOP at a high

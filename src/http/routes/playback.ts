@@ -1,13 +1,14 @@
 /**
  * Recorded video, files found from segment rows only:
  *   GET /api/cameras/:id/playlist.m3u8?from=&to=   -> HLS VOD playlist (recordings scope; ≤ 24 h)
- *   GET /api/segments/:id                          -> video/mp4 bytes, HTTP Range supported
+ *   GET /api/segments/:id (or :id.mp4)             -> video/mp4 bytes, HTTP Range supported
+ * Playlists name segments with .mp4: ffmpeg's HLS reader (and players built on it) refuse
+ * segment URLs without a media file extension.
  * A segment id is resolved to its camera from the database before the gate.
  */
 import { Router } from 'express';
-import { stat } from 'node:fs/promises';
 import { segmentById, segmentsOverlapping } from '../../playback/mediaRows.ts';
-import { fragmentedInitLength } from '../../playback/mp4Init.ts';
+import { mp4Layout } from '../../playback/mp4Init.ts';
 import { hlsPlaylist, type PlaylistEntry } from '../../playback/playlist.ts';
 import { fileOfRow } from '../mediaFiles.ts';
 import type { RouteContext } from '../context.ts';
@@ -28,16 +29,18 @@ export function playbackRoutes(ctx: RouteContext): Router {
     for (const segment of segmentsOverlapping(ctx.db, id, range.fromMs, range.toMs, maxSegmentRows)) {
       const file = await fileOfRow(ctx.log, ctx.recordingRoot, segment.path);
       if (!file) continue; // deleted meanwhile by retention: leave it out
-      const bytes = (await stat(file)).size;
-      entries.push({ startMs: segment.startMs, endMs: segment.endMs, uri: `/api/segments/${segment.id}`, bytes, initLength: await fragmentedInitLength(file) });
+      const layout = await mp4Layout(file);
+      if (layout.kind === 'empty') continue; // cut before its first fragment: nothing to play
+      const initLength = layout.kind === 'fragmented' ? layout.initLength : null;
+      entries.push({ startMs: segment.startMs, endMs: segment.endMs, uri: `/api/segments/${segment.id}.mp4`, bytes: layout.fileBytes, initLength });
     }
     if (entries.length === 0) throw notFound(`camera ${id} has no recordings between ${range.fromMs} and ${range.toMs}`);
     privateNoStore(res);
-    res.type('application/vnd.apple.mpegurl').send(hlsPlaylist(entries));
+    res.type('application/vnd.apple.mpegurl').send(hlsPlaylist(entries, { startAtMs: range.fromMs }));
   });
 
   router.get('/segments/:id', async (req, res) => {
-    const segmentId = rowIdParam(req.params.id, 'id');
+    const segmentId = rowIdParam(String(req.params.id).replace(/\.mp4$/, ''), 'id');
     const segment = segmentById(ctx.db, segmentId);
     // Same answer for "no such segment" and "not yours": ids cannot be probed.
     requireCamera(ctx, req, res, segment?.cameraId ?? null, 'recordings', 'segment');

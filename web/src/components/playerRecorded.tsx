@@ -1,17 +1,18 @@
 /**
- * A <video> driven by RecordedPlayer (MSE, segment after segment), with the player's
- * state in words over the picture: loading, nothing recorded, a failure. The page gets
- * the player through onPlayer to seek, pause and change speed.
+ * A <video> driven by the recorded player (MediaSource or ManagedMediaSource segment after
+ * segment, else the browser's own HLS), with the player's state in words over the picture:
+ * loading, nothing recorded, a codec this browser cannot decode, no way to play at all.
+ * The page gets the player through onPlayer to seek, pause and change speed.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { RecordedPlayer, type PlayerStatus } from '../playback/recordedPlayer.ts';
+import { RecordedPlaybackSwitch, type PlayerStatus, type RecordedPlayback } from '../playback/playbackEngine.ts';
 import './playerRecorded.css';
 
 interface Props {
   cameraId: string;
   /** Where to start (wall-clock ms); later seeks go through the player. */
   startMs: number | null;
-  onPlayer?: (player: RecordedPlayer | null) => void;
+  onPlayer?: (player: RecordedPlayback | null) => void;
   onStatus?: (status: PlayerStatus) => void;
   label?: string;
 }
@@ -25,11 +26,7 @@ export function RecordedVideo({ cameraId, startMs, onPlayer, onStatus, label }: 
   useEffect(() => {
     const video = videoRef.current;
     if (!video) return;
-    if (typeof MediaSource === 'undefined') {
-      setStatus({ phase: 'error', message: 'This browser cannot play recordings here (no Media Source Extensions). Use "Download range" instead.' });
-      return;
-    }
-    const player = new RecordedPlayer(video, cameraId, (next) => {
+    const player = new RecordedPlaybackSwitch(video, cameraId, (next) => {
       setStatus(next);
       statusRef.current?.(next);
     });

@@ -12,7 +12,7 @@
  * frees space and retries once, and the stream is reopened (with bounded backoff) when the
  * server ends it, which it does whenever the camera reconnects and a new init segment comes.
  */
-import { initSegmentLength, streamCodecs } from './mp4Codec.ts';
+import { initSegmentLength, streamCodecs } from '../../../src/mp4/index.ts';
 import { BufferFeeder, concat } from './bufferFeeder.ts';
 
 export type LiveStatus =

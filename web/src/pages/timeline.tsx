@@ -10,7 +10,7 @@ import { href, navigate } from '../router.ts';
 import { useKeys } from '../shortcuts.ts';
 import { RecordedVideo } from '../components/playerRecorded.tsx';
 import { Scrubber, clampView, type ScrubberView, type TimeRange } from '../components/scrubber.tsx';
-import type { RecordedPlayer } from '../playback/recordedPlayer.ts';
+import type { RecordedPlayback as RecordedPlayer } from '../playback/playbackEngine.ts';
 import { dayMs, hourMs, localDayStart, minuteMs } from '../playback/timeFormat.ts';
 import { CameraPicker, TimelineHeader } from './timeline/timelineHeader.tsx';
 import { TimelineControls } from './timeline/timelineControls.tsx';

@@ -9,17 +9,16 @@
  * from its database start time. Gaps between recordings stay gaps in the media timeline
  * and are skipped by jumping currentTime. A seek inside what is buffered moves currentTime;
  * anywhere else starts a fresh session (new MediaSource), which costs one segment fetch.
+ * With ManagedMediaSource (iOS Safari) the browser says when it wants data
+ * (startstreaming/endstreaming); the player then fetches ahead only while it is asked to.
  */
 import { getSegments, type Segment } from '../api.ts';
-import { readSegmentFacts } from './mp4Boxes.ts';
+import { segmentFacts } from '../../../src/mp4/index.ts';
+import { chooseRecordedSource, type PlaybackSupport } from './chooseRecordedSource.ts';
+import type { PlayerPhase, PlayerStatus, RecordedPlayback } from './playbackEngine.ts';
+import type { MediaSourceCtor } from './playbackSupport.ts';
 
-export type PlayerPhase = 'idle' | 'loading' | 'playing' | 'paused' | 'waiting' | 'no-recording' | 'error';
-
-export interface PlayerStatus {
-  phase: PlayerPhase;
-  /** Words for the homeowner when there is something to say (gap skipped, nothing recorded, failure). */
-  message: string | null;
-}
+export type { PlayerPhase, PlayerStatus };
 
 /** How far ahead to keep buffered, in seconds of media (times the speed). */
 const aheadSeconds = 20;
@@ -31,6 +30,8 @@ const listAheadMs = 15 * 60_000;
 const continuityToleranceSeconds = 1.5;
 /** While at the newest recording, ask for new segments this often. */
 const liveEdgePollMs = 3_000;
+/** After ManagedMediaSource's endstreaming, still keep this much ahead (it may have evicted some). */
+const minAheadSeconds = 4;
 
 interface Session {
   generation: number;
@@ -47,9 +48,11 @@ interface Session {
   busy: boolean;
   lastListedToMs: number;
   nextListPollAt: number;
+  /** ManagedMediaSource's wish for data (startstreaming/endstreaming); null for a plain MediaSource. */
+  streaming: boolean | null;
 }
 
-export class RecordedPlayer {
+export class RecordedPlayer implements RecordedPlayback {
   private session: Session | null = null;
   private generation = 0;
   private speed = 1;
@@ -66,6 +69,8 @@ export class RecordedPlayer {
     private readonly video: HTMLVideoElement,
     private readonly cameraId: string,
     private readonly onStatus: (status: PlayerStatus) => void,
+    private readonly Source: MediaSourceCtor,
+    private readonly support: PlaybackSupport,
   ) {
     const on = (type: string, listener: EventListener) => {
       video.addEventListener(type, listener);
@@ -162,9 +167,12 @@ export class RecordedPlayer {
     this.endSession();
     const generation = ++this.generation;
     const abort = new AbortController();
-    const mediaSource = new MediaSource();
+    const mediaSource = new this.Source();
+    const managed = 'streaming' in mediaSource;
     const objectUrl = URL.createObjectURL(mediaSource);
     const opened = new Promise<void>((resolve) => mediaSource.addEventListener('sourceopen', () => resolve(), { once: true }));
+    // ManagedMediaSource opens only with remote playback (AirPlay) off or given another source.
+    this.video.disableRemotePlayback = true;
     this.video.src = objectUrl;
     this.emit('loading', null);
     let segments: Segment[];
@@ -198,7 +206,16 @@ export class RecordedPlayer {
       busy: false,
       lastListedToMs: wallMs + listAheadMs,
       nextListPollAt: 0,
+      streaming: managed ? Boolean((mediaSource as MediaSource & { streaming?: boolean }).streaming) : null,
     };
+    if (managed) {
+      const wish = (streaming: boolean) => () => {
+        session.streaming = streaming;
+        if (streaming && session.generation === this.generation) void this.pump(session);
+      };
+      mediaSource.addEventListener('startstreaming', wish(true), { signal: abort.signal });
+      mediaSource.addEventListener('endstreaming', wish(false), { signal: abort.signal });
+    }
     this.session = session;
     // Media time 0 is this wall time: lets a test (or devtools) map currentTime to the clock.
     this.video.dataset.originMs = String(first.start);
@@ -234,17 +251,19 @@ export class RecordedPlayer {
       return false;
     }
     if (session.generation !== this.generation) return false;
-    const facts = readSegmentFacts(bytes);
+    const facts = segmentFacts(new Uint8Array(bytes)) ?? { mimeType: null, codecs: [], videoName: null, timescale: 90_000, firstDecodeSeconds: 0 };
     try {
       if (session.sourceBuffer === null) {
-        if (!MediaSource.isTypeSupported(facts.mimeType)) {
-          this.emit('error', `This browser cannot play the camera's video format (${facts.mimeType}). Try Chrome, Edge or Safari, or download the range.`);
+        // Asked again at every session: a camera may have changed codec between recordings.
+        const choice = chooseRecordedSource(facts, this.support);
+        if (choice.kind !== 'mse') {
+          this.emit('error', choice.kind === 'none' ? choice.message : 'This recording needs another player: pick the moment again.');
           return false;
         }
-        session.sourceBuffer = session.mediaSource.addSourceBuffer(facts.mimeType);
+        session.sourceBuffer = session.mediaSource.addSourceBuffer(choice.mimeType);
         session.sourceBuffer.mode = 'segments';
-        session.mimeType = facts.mimeType;
-      } else if (facts.mimeType !== session.mimeType && 'changeType' in session.sourceBuffer) {
+        session.mimeType = choice.mimeType;
+      } else if (facts.mimeType !== null && facts.mimeType !== session.mimeType && 'changeType' in session.sourceBuffer) {
         session.sourceBuffer.changeType(facts.mimeType);
         session.mimeType = facts.mimeType;
       }
@@ -313,7 +332,9 @@ export class RecordedPlayer {
         const sb = session.sourceBuffer;
         if (!sb) return;
         const bufferedEnd = sb.buffered.length ? sb.buffered.end(sb.buffered.length - 1) : 0;
-        if (bufferedEnd - this.video.currentTime > aheadSeconds * this.speed) return;
+        const ahead = bufferedEnd - this.video.currentTime;
+        if (ahead > aheadSeconds * this.speed) return;
+        if (session.streaming === false && ahead > minAheadSeconds) return;
         if (session.nextIndex >= session.segments.length) {
           if (Date.now() < session.nextListPollAt) return;
           const last = session.segments[session.segments.length - 1];
