@@ -88,6 +88,7 @@ export class CameraSupervisor {
   /** The URL whose codecs the current audio choice was made from, and whether the last run recorded well. */
   private probedUrl: string | null = null;
   private lastRunRecorded = false;
+  private videoCodec: string | null = null;
   /** refresh() came while no sleep was pending: skip the next wait. */
   private refreshPending = false;
 
@@ -247,6 +248,7 @@ export class CameraSupervisor {
       // Reusing the last answer.
     } else if (probed.ok) {
       this.audio = nextAudioPlan(this.audio, probed.streams.audio);
+      this.videoCodec = probed.streams.video?.codec ?? null;
     } else {
       const failure = classifyExit(
         { code: probed.code, signal: null, errorLines: probed.errorLines, ranMs: Date.now() - runStartMs },
@@ -274,6 +276,7 @@ export class CameraSupervisor {
         segmentSeconds: this.o.segmentSeconds,
         rotationOffsetSeconds: this.o.rotationOffsetSeconds,
         audio: this.audio.mode,
+        videoCodec: this.videoCodec,
         ioTimeoutSeconds: this.o.ioTimeoutSeconds,
       },
       {

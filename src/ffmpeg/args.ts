@@ -30,6 +30,8 @@ export interface RecorderArgsInput {
   /** Where in each segment period this camera cuts, so cameras do not all rotate in the same second. */
   rotationOffsetSeconds: number;
   audio: RecorderAudioMode;
+  /** The stream's video codec as ffprobe names it ("h264", "hevc"), when known. */
+  videoCodec?: string | null;
   /** RTSP socket timeout: a frozen camera (TCP open, no data) makes ffmpeg exit instead of hanging. */
   ioTimeoutSeconds: number;
   /** File descriptor the segment muxer writes its CSV list of finished segments to. */
@@ -64,6 +66,8 @@ export function recorderArgs(input: RecorderArgsInput): string[] {
         ? ['-map', '0:a:0?', '-c:a', 'aac', '-ac', '1', '-b:a', `${transcodedAudioKbps}k`]
         : ['-map', '0:a:0?', '-c:a', 'copy'];
   const fragmented = 'frag_keyframe+empty_moov+default_base_moof';
+  // H.265 as "hvc1", not ffmpeg's default "hev1": Safari (native HLS on iPhones) plays only hvc1.
+  const videoTag = input.videoCodec === 'hevc' ? ['-tag:v', 'hvc1'] : [];
   return [
     '-hide_banner',
     '-nostdin',
@@ -73,6 +77,7 @@ export function recorderArgs(input: RecorderArgsInput): string[] {
     ...inputArgs,
     '-map', '0:v:0',
     '-c:v', 'copy',
+    ...videoTag,
     ...audioArgs,
     '-f', 'segment',
     '-segment_format', 'mp4',
@@ -88,6 +93,7 @@ export function recorderArgs(input: RecorderArgsInput): string[] {
     input.segmentPattern,
     '-map', '0:v:0',
     '-c:v', 'copy',
+    ...videoTag,
     '-an',
     '-f', 'mp4',
     '-movflags', fragmented,
