@@ -17,6 +17,7 @@ import Database from 'better-sqlite3';
 import { ffprobePathSync } from '../src/ffmpeg/locate.ts';
 import { gstUnavailable, startGstCamera, type GstCamera, type GstMount } from './helpers/gstCamera.ts';
 import { runHearth, startHearthProcess, type RunningHearthProcess } from './helpers/hearthProcess.ts';
+import { readLive } from './helpers/liveRead.ts';
 
 interface Variant {
   id: string;
@@ -61,26 +62,11 @@ function ffprobe(file: string): Promise<{ streams: Array<{ codec_type: string; c
   });
 }
 
+/** Live bytes a viewer receives in `ms` (at most `maxBytes`). */
 async function readFor(url: string, cookie: string, ms: number, maxBytes: number): Promise<number> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), ms);
-  let total = 0;
-  try {
-    const response = await fetch(url, { headers: { cookie }, signal: controller.signal });
-    assert.equal(response.status, 200, `${url} answered ${response.status}`);
-    const reader = response.body!.getReader();
-    while (total < maxBytes) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.length;
-    }
-    await reader.cancel().catch(() => undefined);
-  } catch (error) {
-    if ((error as Error).name !== 'AbortError') throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-  return total;
+  const { status, bytes } = await readLive(url, cookie, ms, maxBytes);
+  assert.equal(status, 200, `${url} answered ${status}`);
+  return bytes.length;
 }
 
 const unavailable = gstUnavailable();

@@ -12,17 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { gstUnavailable, startGstCamera, type GstCamera } from './helpers/gstCamera.ts';
-import { realcamModels, realcamsFixtures, realcamsSkipReason, startRealcamReplay, type RealcamModel, type RealcamReplay } from './helpers/realcamReplay.ts';
+import { realcamModels, realcamsFixtures, realcamsSkipReason, startRealcamReplay, type RealcamModel, type RealcamReplay, isRealcamMainUri } from './helpers/realcamReplay.ts';
 import { runHearth, startHearthProcess, type RunningHearthProcess } from './helpers/hearthProcess.ts';
 
-/** Which of the camera's own stream URIs is its main one (the profile Hearth must pick). */
-const isMainUri: Record<RealcamModel, (uri: string) => boolean> = {
-  'hikvision-ds2df7286': (uri) => uri.includes('/Channels/102'),
-  'bosch-flexidome-5100i': (uri) => uri.includes('p=0&'),
-  'axis-m2025le': (uri) => uri.includes('profile_1_h264'),
-  'tvt-oem-ipc': (uri) => uri.endsWith('/profile1'),
-  'amcrest-ip5m-b1186e': (uri) => uri.includes('subtype=0'),
-};
 const shortName = (model: RealcamModel): string => model.split('-')[0]!;
 
 const skip = realcamsSkipReason() ?? gstUnavailable() ?? false;
@@ -53,7 +45,7 @@ test('each replayed real camera, configured by its ONVIF address alone, records 
           model,
           username: user,
           password,
-          rewriteRtsp: (original) => rtsp.url(`/${shortName(model)}-${isMainUri[model](original) ? 'main' : 'sub'}`, null),
+          rewriteRtsp: (original) => rtsp.url(`/${shortName(model)}-${isRealcamMainUri[model](original) ? 'main' : 'sub'}`, null),
         }),
       );
     }

@@ -12,20 +12,12 @@ import { getCameraSecrets } from '../src/cameras/cameraRows.ts';
 import { ffprobePathSync } from '../src/ffmpeg/locate.ts';
 import { startSimulator, type Simulator } from '../src/simulator/index.ts';
 import { makeFixture, type Fixture } from './helpers/recordingFixture.ts';
-import { realcamsSkipReason, startRealcamReplay, type RealcamModel, type RealcamReplay } from './helpers/realcamReplay.ts';
+import { realcamsSkipReason, startRealcamReplay, type RealcamModel, type RealcamReplay, isRealcamMainUri } from './helpers/realcamReplay.ts';
 
 const run = promisify(execFile);
 const skip = realcamsSkipReason();
 
-/** Which of the camera's own stream URIs is its main one (the profile Hearth must pick as main). */
-const isMainUri: Record<RealcamModel, (uri: string) => boolean> = {
-  'hikvision-ds2df7286': (uri) => uri.includes('/Channels/102'),
-  'bosch-flexidome-5100i': (uri) => uri.includes('p=0&'),
-  'axis-m2025le': (uri) => uri.includes('profile_1_h264'),
-  'tvt-oem-ipc': (uri) => uri.endsWith('/profile1'),
-  'amcrest-ip5m-b1186e': (uri) => uri.includes('subtype=0'),
-};
-const models = Object.keys(isMainUri) as RealcamModel[];
+const models = Object.keys(isRealcamMainUri) as RealcamModel[];
 
 async function probeVideo(url: string): Promise<{ codec: string; width: number }> {
   const { stdout } = await run(
@@ -61,7 +53,7 @@ describe('stored stream URLs of replayed real cameras play', { skip }, () => {
         model,
         // The RTSP server checks the same credentials that adoption puts into the URL.
         ...camera.credentials,
-        rewriteRtsp: (original) => camera.rtspUrl(isMainUri[model](original) ? 'main' : 'sub'),
+        rewriteRtsp: (original) => camera.rtspUrl(isRealcamMainUri[model](original) ? 'main' : 'sub'),
       });
       replays.push(replay);
       const id = `play-${model.split('-')[0]}`;

@@ -14,39 +14,12 @@ import { startUiStack } from './helpers/uiStack.ts';
 import { childPids, commandLine } from './helpers/processCpu.ts';
 import sharp from 'sharp';
 import { launchBrowser, loginThroughForm } from './helpers/browser.ts';
+import { readLive } from './helpers/liveRead.ts';
 
 async function login(base: string, username: string, password: string): Promise<string> {
   const response = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
   assert.equal(response.status, 200);
   return (response.headers.get('set-cookie') ?? '').split(';')[0]!;
-}
-
-/** Reads a live stream for at most `ms` or `maxBytes`, then cancels it. */
-async function readLive(url: string, cookie: string, ms: number, maxBytes: number): Promise<{ status: number; bytes: Buffer }> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), ms);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  let status = 0;
-  try {
-    const response = await fetch(url, { headers: { cookie }, signal: controller.signal });
-    status = response.status;
-    if (response.ok && response.body) {
-      const reader = response.body.getReader();
-      while (total < maxBytes) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(Buffer.from(value));
-        total += value.length;
-      }
-      await reader.cancel().catch(() => undefined);
-    }
-  } catch (error) {
-    if ((error as Error).name !== 'AbortError') throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-  return { status, bytes: Buffer.concat(chunks) };
 }
 
 const transcoders = (hearthPid: number): number[] => childPids(hearthPid).filter((pid) => commandLine(pid).includes('mpeg1video'));

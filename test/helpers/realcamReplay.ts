@@ -346,3 +346,12 @@ export async function startRealcamReplay(options: ReplayOptions): Promise<Realca
 /** The five models of the fixture folder, with what a test expects of each. */
 export const realcamModels = ['hikvision-ds2df7286', 'bosch-flexidome-5100i', 'axis-m2025le', 'tvt-oem-ipc', 'amcrest-ip5m-b1186e'] as const;
 export type RealcamModel = (typeof realcamModels)[number];
+
+/** Which of each model's own stream URIs is its main one (the profile Hearth must pick as main). */
+export const isRealcamMainUri: Record<RealcamModel, (uri: string) => boolean> = {
+  'hikvision-ds2df7286': (uri) => uri.includes('/Channels/102'),
+  'bosch-flexidome-5100i': (uri) => uri.includes('p=0&'),
+  'axis-m2025le': (uri) => uri.includes('profile_1_h264'),
+  'tvt-oem-ipc': (uri) => uri.endsWith('/profile1'),
+  'amcrest-ip5m-b1186e': (uri) => uri.includes('subtype=0'),
+};
