@@ -5,6 +5,8 @@
  * the first fragment's decode time (tfdt). Nothing here decodes media.
  */
 
+import { streamCodecs } from '../live/mp4Codec.ts';
+
 export interface SegmentFacts {
   /** e.g. `video/mp4; codecs="avc1.64001f"` */
   mimeType: string;
@@ -62,6 +64,9 @@ const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 
 export function readSegmentFacts(bytes: ArrayBuffer): SegmentFacts {
   const view = new DataView(bytes);
+  // H.265 (hvc1/hev1) is read by the live view's sample-entry reader; this walker knew only avcC.
+  // Stopgap until the one MP4 reader (issue 18) replaces both.
+  const sampleEntries = streamCodecs(new Uint8Array(bytes));
   const avcC = findBox(view, 0, bytes.byteLength, 'avcC');
   let codec = 'avc1.640028'; // High@4.0: what the camera almost always sends, if avcC is unreadable
   if (avcC && avcC.body + 4 <= avcC.end) {
@@ -81,5 +86,6 @@ export function readSegmentFacts(bytes: ArrayBuffer): SegmentFacts {
     const version = view.getUint8(tfdt.body);
     firstDecode = version === 1 ? Number(view.getBigUint64(tfdt.body + 4)) : view.getUint32(tfdt.body + 4);
   }
-  return { mimeType: `video/mp4; codecs="${codec}"`, timescale, firstDecodeSeconds: firstDecode / timescale };
+  const mimeType = sampleEntries && sampleEntries.videoName === 'H.265' ? sampleEntries.mime : `video/mp4; codecs="${codec}"`;
+  return { mimeType, timescale, firstDecodeSeconds: firstDecode / timescale };
 }

@@ -12,6 +12,7 @@
  */
 import { getSegments, type Segment } from '../api.ts';
 import { readSegmentFacts } from './mp4Boxes.ts';
+import { asRecorded, chooseHevcFallback, responseReason, getStreamSegments, isHevcType, variantNote, variantUrl, type PlaybackVariant } from './hevcFallback.ts';
 
 export type PlayerPhase = 'idle' | 'loading' | 'playing' | 'paused' | 'waiting' | 'no-recording' | 'error';
 
@@ -47,6 +48,8 @@ interface Session {
   busy: boolean;
   lastListedToMs: number;
   nextListPollAt: number;
+  /** H.265 fallback (hevcFallback.ts): which stream is fetched, and whether Hearth converts it. */
+  variant: PlaybackVariant;
 }
 
 export class RecordedPlayer {
@@ -58,6 +61,10 @@ export class RecordedPlayer {
   private seekMediaTime = 0;
   /** Click-to-moving-picture time of the last seek, ms (shown in the page for the test). */
   lastSeekLatencyMs: number | null = null;
+  /** Which recording is on screen, in words, when it is not the main stream as recorded (H.265 fallback). */
+  sourceNote: string | null = null;
+  /** The fallback the last session settled on: the next seek starts there instead of re-trying the main stream. */
+  private preferred: PlaybackVariant = asRecorded;
   private readonly listeners: Array<[string, EventListener]> = [];
   /** Keeps the pump going while the video is stalled at the newest recording (no timeupdate then). */
   private readonly tick: ReturnType<typeof setInterval>;
@@ -198,10 +205,12 @@ export class RecordedPlayer {
       busy: false,
       lastListedToMs: wallMs + listAheadMs,
       nextListPollAt: 0,
+      variant: asRecorded,
     };
+    if (this.preferred !== asRecorded && !(await this.fallBack(session, startWall, this.preferred.convert ? { stream: 'sub', convert: false } : asRecorded))) return;
     this.session = session;
     // Media time 0 is this wall time: lets a test (or devtools) map currentTime to the clock.
-    this.video.dataset.originMs = String(first.start);
+    this.video.dataset.originMs = String(session.originMs);
     await opened;
     if (generation !== this.generation) return;
     const appended = await this.appendNext(session);
@@ -223,8 +232,8 @@ export class RecordedPlayer {
     if (!segment) return false;
     let bytes: ArrayBuffer;
     try {
-      const response = await fetch(segment.url, { credentials: 'same-origin', signal: session.abort.signal });
-      if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+      const response = await fetch(variantUrl(segment, session.variant), { credentials: 'same-origin', signal: session.abort.signal });
+      if (!response.ok) throw new Error(await responseReason(response));
       bytes = await response.arrayBuffer();
     } catch (error) {
       if (session.abort.signal.aborted) return false;
@@ -238,6 +247,10 @@ export class RecordedPlayer {
     try {
       if (session.sourceBuffer === null) {
         if (!MediaSource.isTypeSupported(facts.mimeType)) {
+          // H.265 this browser cannot decode: the sub stream or Hearth's H.264 copy (each tried once).
+          if (isHevcType(facts.mimeType) || session.variant !== asRecorded) {
+            return (await this.fallBack(session, Math.max(segment.start, session.originMs), session.variant)) && this.appendNext(session);
+          }
           this.emit('error', `This browser cannot play the camera's video format (${facts.mimeType}). Try Chrome, Edge or Safari, or download the range.`);
           return false;
         }
@@ -268,6 +281,47 @@ export class RecordedPlayer {
       this.emit('error', `Playback stopped: ${(error as Error).message}`);
       return false;
     }
+  }
+
+  /**
+   * Switches the session to the next H.265 fallback after `tried` (sub stream, then
+   * conversion); false, with words for the homeowner, when none is left.
+   */
+  private async fallBack(session: Session, wallMs: number, tried: PlaybackVariant): Promise<boolean> {
+    const choice = await chooseHevcFallback(this.cameraId, wallMs, wallMs + listAheadMs, tried, (mime) => MediaSource.isTypeSupported(mime));
+    if (session.generation !== this.generation) return false;
+    if (choice.variant === null) {
+      this.preferred = asRecorded;
+      this.sourceNote = null;
+      this.emit('error', choice.message);
+      return false;
+    }
+    let segments = choice.segments;
+    if (segments === null && session.variant.stream !== 'main') {
+      try {
+        segments = await getSegments(this.cameraId, wallMs - 60_000, wallMs + listAheadMs);
+      } catch (error) {
+        this.emit('error', `Could not list recordings: ${(error as Error).message}`);
+        return false;
+      }
+      if (session.generation !== this.generation) return false;
+    }
+    if (segments !== null) {
+      segments.sort((a, b) => a.start - b.start);
+      session.segments = segments;
+      session.nextIndex = Math.max(0, segments.findIndex((s) => s.end > wallMs));
+      const first = segments[session.nextIndex];
+      // Nothing appended yet: media time 0 is where the new list starts, so no time is negative.
+      if (session.sourceBuffer === null && first && first.start < session.originMs) {
+        session.originMs = first.start;
+        this.video.dataset.originMs = String(session.originMs);
+      }
+    }
+    session.variant = choice.variant;
+    this.preferred = choice.variant;
+    this.sourceNote = variantNote(choice.variant);
+    this.video.dataset.playbackSource = choice.variant.convert ? 'h264-copy' : choice.variant.stream;
+    return true;
   }
 
   private bufferOp(session: Session, op: (sb: SourceBuffer) => void): Promise<void> {
@@ -320,7 +374,7 @@ export class RecordedPlayer {
           const fromMs = last ? last.end - 1 : session.lastListedToMs;
           let more: Segment[] = [];
           try {
-            more = await getSegments(this.cameraId, fromMs, Math.min(fromMs + listAheadMs, Date.now() + 60_000));
+            more = await getStreamSegments(this.cameraId, fromMs, Math.min(fromMs + listAheadMs, Date.now() + 60_000), session.variant.stream);
           } catch {
             session.nextListPollAt = Date.now() + liveEdgePollMs;
             return;
