@@ -106,7 +106,13 @@ export class H264Transcoder {
     this.jobTimeoutMs = o.jobTimeoutMs ?? 120_000;
     rmSync(o.cacheDir, { recursive: true, force: true });
     mkdirSync(o.cacheDir, { recursive: true, mode: 0o750 });
-    this.sweeper = setInterval(() => this.sweep(), Math.min(10_000, this.cacheTtlMs));
+    this.sweeper = setInterval(() => {
+      try {
+        this.sweep();
+      } catch (error) {
+        this.o.log.warn('could not clear old playback copies', { event: 'playback.h264_sweep_failed', error: (error as Error).message });
+      }
+    }, Math.min(10_000, this.cacheTtlMs));
     this.sweeper.unref();
   }
 
@@ -201,6 +207,7 @@ export class H264Transcoder {
     job.state = 'running';
     const finalFile = path.join(this.o.cacheDir, `${job.segmentId}.mp4`);
     const partial = path.join(this.o.cacheDir, `${job.segmentId}.partial.mp4`);
+    mkdirSync(this.o.cacheDir, { recursive: true, mode: 0o750 });
     const args = playbackH264Args({ inputFile: job.inputFile, outputFile: partial, hwDecode: this.o.hwDecode ?? [] });
     const startedAt = Date.now();
     const child = spawn(this.o.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -222,14 +229,21 @@ export class H264Transcoder {
       job.child = null;
       this.jobs.delete(job.segmentId);
       if (job.idleTimer) clearTimeout(job.idleTimer);
+      let renameError: Error | undefined;
       if (code === 0 && !spawnError) {
-        renameSync(partial, finalFile);
+        try {
+          renameSync(partial, finalFile);
+        } catch (error) {
+          renameError = error as Error;
+        }
+      }
+      if (code === 0 && !spawnError && !renameError) {
         this.cached.set(job.segmentId, { cameraId, file: finalFile, lastUsedMs: Date.now() });
         this.o.log.info('playback transcode finished', { event: 'playback.h264_done', camera: cameraId, segment: job.segmentId, ms: Date.now() - startedAt });
         job.resolve(finalFile);
       } else {
         rmSync(partial, { force: true });
-        const reason = spawnError?.message ?? (stderr.trim().split('\n').at(-1) || `ffmpeg exited with ${signal ?? `code ${code}`}`);
+        const reason = spawnError?.message ?? renameError?.message ?? (stderr.trim().split('\n').at(-1) || `ffmpeg exited with ${signal ?? `code ${code}`}`);
         this.o.log.error('playback transcode failed', { event: 'playback.h264_failed', camera: cameraId, segment: job.segmentId, code, signal, stderr: stderr.slice(-300) });
         job.reject(new TranscodeFailedError(`Hearth could not convert this recording to H.264 for this browser: ${reason}`));
       }
@@ -285,7 +299,14 @@ export class H264Transcoder {
     // Anything else in the folder (a copy of a job that failed to clean up) goes too.
     const keep = new Set([...this.cached.values()].map((c) => path.basename(c.file)));
     for (const job of this.jobs.values()) keep.add(`${job.segmentId}.partial.mp4`);
-    for (const name of readdirSync(this.o.cacheDir)) if (!keep.has(name)) rmSync(path.join(this.o.cacheDir, name), { force: true });
+    let names: string[];
+    try {
+      names = readdirSync(this.o.cacheDir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // made again by the next job
+      throw error;
+    }
+    for (const name of names) if (!keep.has(name)) rmSync(path.join(this.o.cacheDir, name), { force: true });
   }
 }
 
