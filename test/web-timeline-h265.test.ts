@@ -64,7 +64,7 @@ test('timeline in Chromium: a recorded H.265 camera plays from the clicked momen
     await camera?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
-  [camera, ui] = await Promise.all([startH265RtspCamera({ width: 640, height: 360, fps: 10, gop: 20, kbps: 400 }), launchBrowser()]);
+  [camera, ui] = await Promise.all([startH265RtspCamera({ mounts: [{ path: '/h265', codec: 'h265', width: 640, height: 360, fps: 10, gop: 20, kbps: 400 }] }), launchBrowser()]);
   const configFile = path.join(dataDir, 'hearth.yaml');
   writeFileSync(configFile, ['recording:', '  segmentSeconds: 4', 'cameras:', '  - id: hevc-1', '    name: Back door', '    streams:', `      main: ${camera.url}`, '    motion:', '      enabled: false', ''].join('\n'));
   const env = { HEARTH_CONFIG: configFile, HEARTH_DATA: dataDir, HEARTH_LOG_LEVEL: 'info' };

@@ -19,15 +19,22 @@ Gst.init(None)
 srv = GstRtspServer.RTSPServer()
 srv.set_address("127.0.0.1")
 srv.set_service("0")
-f = GstRtspServer.RTSPMediaFactory()
-f.set_launch(
-    "( videotestsrc is-live=true pattern=ball background-color=0xff306090 "
-    "! video/x-raw,width=%(width)d,height=%(height)d,framerate=%(fps)d/1,format=I420 "
-    "! clockoverlay time-format=%%H:%%M:%%S halignment=left valignment=top shaded-background=true "
-    "! x265enc tune=zerolatency speed-preset=ultrafast key-int-max=%(gop)d bitrate=%(kbps)d "
-    "! video/x-h265,profile=main ! rtph265pay name=pay0 pt=96 config-interval=-1 )" % spec)
-f.set_shared(True)
-srv.get_mount_points().add_factory("/h265", f)
+encoders = {
+    "h265": "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=%(gop)d bitrate=%(kbps)d "
+            "! video/x-h265,profile=main ! rtph265pay name=pay0 pt=96 config-interval=-1",
+    "h264": "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=%(gop)d bitrate=%(kbps)d "
+            "! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1",
+}
+for m in spec["mounts"]:
+    f = GstRtspServer.RTSPMediaFactory()
+    f.set_launch(
+        ("( videotestsrc is-live=true pattern=ball background-color=0xff306090 "
+         "! video/x-raw,width=%(width)d,height=%(height)d,framerate=%(fps)d/1,format=I420 "
+         "! clockoverlay time-format=%%H:%%M:%%S halignment=left valignment=top shaded-background=true "
+         "! " + encoders[m["codec"]] + " )") % m)
+    # One encoder per mount shared by every client, as a camera's encoder is.
+    f.set_shared(True)
+    srv.get_mount_points().add_factory(m["path"], f)
 if srv.attach(None) == 0:
     raise SystemExit("could not listen")
 loop = GLib.MainLoop()
@@ -38,12 +45,26 @@ print("READY %d" % srv.get_bound_port(), flush=True)
 loop.run()
 `;
 
+export interface RtspMount {
+  /** e.g. "/h265"; the camera's URL is rtsp://127.0.0.1:PORT + path. */
+  path: string;
+  codec: 'h265' | 'h264';
+  width: number;
+  height: number;
+  fps: number;
+  gop: number;
+  kbps: number;
+}
+
 export interface H265RtspCamera {
+  /** URL of the first mount. */
   url: string;
+  urlOf(path: string): string;
   stop(): Promise<void>;
 }
 
-export async function startH265RtspCamera(spec: { width: number; height: number; fps: number; gop: number; kbps: number }): Promise<H265RtspCamera> {
+/** One GStreamer RTSP server with these mounts (a camera's main and sub streams, or several cameras). */
+export async function startH265RtspCamera(spec: { mounts: RtspMount[] }): Promise<H265RtspCamera> {
   const child: ChildProcessWithoutNullStreams = spawn('/usr/bin/python3', ['-c', server, JSON.stringify(spec)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
@@ -65,7 +86,8 @@ export async function startH265RtspCamera(spec: { width: number; height: number;
     });
   });
   return {
-    url: `rtsp://127.0.0.1:${port}/h265`,
+    url: `rtsp://127.0.0.1:${port}${spec.mounts[0]?.path ?? '/'}`,
+    urlOf: (mount) => `rtsp://127.0.0.1:${port}${mount}`,
     async stop() {
       child.stdin.end(); // it quits when stdin closes
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
