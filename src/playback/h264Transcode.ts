@@ -90,7 +90,8 @@ export class H264Transcoder {
   private readonly lanes = new Map<string, CameraLane>();
   private readonly jobs = new Map<number, Job>();
   private readonly cached = new Map<number, CachedCopy>();
-  private readonly sweeper: NodeJS.Timeout;
+  /** Runs only while copies or jobs exist: an idle Hearth keeps no timer for this. */
+  private sweeper: NodeJS.Timeout | null = null;
   private readonly maxConcurrent: number;
   private readonly maxQueued: number;
   private readonly idleStopMs: number;
@@ -104,16 +105,8 @@ export class H264Transcoder {
     this.idleStopMs = o.idleStopMs ?? 3_000;
     this.cacheTtlMs = o.cacheTtlMs ?? 120_000;
     this.jobTimeoutMs = o.jobTimeoutMs ?? 120_000;
+    // Copies are only a cache: a previous run's are dropped; the folder is made by the first job.
     rmSync(o.cacheDir, { recursive: true, force: true });
-    mkdirSync(o.cacheDir, { recursive: true, mode: 0o750 });
-    this.sweeper = setInterval(() => {
-      try {
-        this.sweep();
-      } catch (error) {
-        this.o.log.warn('could not clear old playback copies', { event: 'playback.h264_sweep_failed', error: (error as Error).message });
-      }
-    }, Math.min(10_000, this.cacheTtlMs));
-    this.sweeper.unref();
   }
 
   /**
@@ -161,7 +154,8 @@ export class H264Transcoder {
   }
 
   stopAll(): void {
-    clearInterval(this.sweeper);
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
     for (const [cameraId, lane] of this.lanes) {
       for (const job of [...lane.queue, ...(lane.running ? [lane.running] : [])]) this.cancel(cameraId, job, 'Hearth is stopping');
     }
@@ -208,6 +202,7 @@ export class H264Transcoder {
     const finalFile = path.join(this.o.cacheDir, `${job.segmentId}.mp4`);
     const partial = path.join(this.o.cacheDir, `${job.segmentId}.partial.mp4`);
     mkdirSync(this.o.cacheDir, { recursive: true, mode: 0o750 });
+    this.ensureSweeper();
     const args = playbackH264Args({ inputFile: job.inputFile, outputFile: partial, hwDecode: this.o.hwDecode ?? [] });
     const startedAt = Date.now();
     const child = spawn(this.o.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -287,6 +282,22 @@ export class H264Transcoder {
       });
     }
     this.o.log.info('playback transcode stopped', { event: 'playback.h264_stop', camera: cameraId, segment: job.segmentId, why });
+  }
+
+  private ensureSweeper(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => {
+      try {
+        this.sweep();
+      } catch (error) {
+        this.o.log.warn('could not clear old playback copies', { event: 'playback.h264_sweep_failed', error: (error as Error).message });
+      }
+      if (this.cached.size === 0 && this.jobs.size === 0 && this.sweeper) {
+        clearInterval(this.sweeper);
+        this.sweeper = null;
+      }
+    }, Math.min(10_000, this.cacheTtlMs));
+    this.sweeper.unref();
   }
 
   private sweep(): void {
