@@ -19,7 +19,7 @@ import { SegmentClock } from '../recording/segmentClock.ts';
 import type { SegmentIndexer } from '../recording/segmentIndexer.ts';
 import type { ChildRegistry } from '../recording/childRegistry.ts';
 import type { StorageCheck } from '../recording/storageMarker.ts';
-import { segmentPattern } from '../recording/layout.ts';
+import { segmentPattern, streamDirName } from '../recording/layout.ts';
 import { Backoff, type BackoffPolicy } from './backoff.ts';
 import { classifyExit, type Failure } from './failureReason.ts';
 import { nextAudioPlan, type AudioDecision } from './audioChoice.ts';
@@ -63,6 +63,8 @@ export interface SupervisorOptions {
   onChange?: () => void;
   checkStorage(): StorageCheck;
   pruneForSpace(): Promise<void>;
+  /** Default 'main'. 'sub': the H.264 sub stream an H.265 camera also records (src/recording/subStreamRecorders.ts). */
+  stream?: 'main' | 'sub';
 }
 
 const watchdogTickMs = 1_000;
@@ -98,7 +100,7 @@ export class CameraSupervisor {
     this.clock = new SegmentClock(o.lastEndMs);
     this.log = o.log.child({ camera: o.cameraId });
     this.identity = new IdentityWatch({ cameraId: o.cameraId, cameraName: o.cameraName, identityCheck: o.identityCheck, log: this.log });
-    this.files = new RunFiles({ cameraId: o.cameraId, root: o.root, log: this.log, indexer: o.indexer, clock: this.clock });
+    this.files = new RunFiles({ cameraId: o.cameraId, root: o.root, log: this.log, indexer: o.indexer, clock: this.clock, stream: o.stream });
     this.status = { cameraId: o.cameraId, state: 'connecting', lastError: null, lastErrorAtMs: null, sinceMs: Date.now() };
   }
 
@@ -272,7 +274,7 @@ export class CameraSupervisor {
     const run = startRecorderProcess(
       {
         inputUrl: input.url,
-        segmentPattern: segmentPattern(this.o.root, this.o.cameraId, runId),
+        segmentPattern: segmentPattern(this.o.root, streamDirName(this.o.cameraId, this.o.stream ?? 'main'), runId),
         segmentSeconds: this.o.segmentSeconds,
         rotationOffsetSeconds: this.o.rotationOffsetSeconds,
         audio: this.audio.mode,

@@ -11,7 +11,8 @@ import type { SegmentClock } from '../recording/segmentClock.ts';
 import type { SegmentIndexer } from '../recording/segmentIndexer.ts';
 import { probeSegment } from '../recording/probeSegment.ts';
 import { unlinkIfPresent } from '../recording/durableFiles.ts';
-import { cameraDir, dayDirName, relativeSegmentPath, segmentExtension } from '../recording/layout.ts';
+import { cameraDir, dayDirName, relativeSegmentPath, segmentExtension, streamDirName } from '../recording/layout.ts';
+import type { SegmentStream } from '../recording/segmentRows.ts';
 import { quarantineFile } from '../recording/quarantine.ts';
 
 export interface RunFilesOptions {
@@ -22,14 +23,23 @@ export interface RunFilesOptions {
   indexer: SegmentIndexer;
   /** Places stream times on the wall clock; the supervisor starts a new run on it. */
   clock: SegmentClock;
+  /** Default 'main'; an H.265 camera's sub-stream recorder writes to `<camera>.sub` and indexes stream='sub'. */
+  stream?: SegmentStream;
 }
 
 export class RunFiles {
-  constructor(private readonly o: RunFilesOptions) {}
+  /** Folder under the recording root: the camera id, or `<camera>.sub`. */
+  private readonly dir: string;
+  private readonly stream: SegmentStream;
+
+  constructor(private readonly o: RunFilesOptions) {
+    this.stream = o.stream ?? 'main';
+    this.dir = streamDirName(o.cameraId, this.stream);
+  }
 
   /** A segment ffmpeg listed as finished; `quarantined` when another device was found at the address during this run. */
   async indexListed(line: FinishedSegmentLine, quarantined: boolean): Promise<void> {
-    const relative = relativeSegmentPath(this.o.cameraId, line.basename);
+    const relative = relativeSegmentPath(this.dir, line.basename);
     if (!relative) {
       this.o.log.error('ffmpeg listed a segment with an unexpected name', { event: 'segment.bad_name', file: line.basename });
       return;
@@ -44,7 +54,7 @@ export class RunFiles {
     if (times.reanchored) this.o.log.warn('camera and host clocks drifted; re-anchored segment times', { event: 'segment.reanchored' });
     try {
       const bytes = statSync(absolute).size;
-      await this.o.indexer.add({ cameraId: this.o.cameraId, startMs: times.startMs, endMs: times.endMs, bytes, path: relative }, absolute);
+      await this.o.indexer.add({ cameraId: this.o.cameraId, startMs: times.startMs, endMs: times.endMs, bytes, path: relative, stream: this.stream }, absolute);
     } catch (error) {
       this.o.log.error('could not index a finished segment', { event: 'segment.index_failed', file: relative, error: (error as Error).message });
     }
@@ -67,8 +77,8 @@ export class RunFiles {
         continue;
       }
       const times = this.o.clock.placePartial(probe.durationMs, endedAtMs);
-      const relative = path.posix.join(this.o.cameraId, day, name);
-      await this.o.indexer.add({ cameraId: this.o.cameraId, ...times, bytes: statSync(absolute).size, path: relative }, absolute);
+      const relative = path.posix.join(this.dir, day, name);
+      await this.o.indexer.add({ cameraId: this.o.cameraId, ...times, bytes: statSync(absolute).size, path: relative, stream: this.stream }, absolute);
       this.o.log.info('indexed a segment cut short', { event: 'segment.partial_indexed', file: relative, durationMs: probe.durationMs });
     }
   }
@@ -76,7 +86,7 @@ export class RunFiles {
   ensureDayDirs(nowMs: number): void {
     // ffmpeg's segment muxer does not create directories: make today's and tomorrow's ahead of midnight.
     for (const ms of [nowMs, nowMs + 86_400_000]) {
-      mkdirSync(path.join(cameraDir(this.o.root, this.o.cameraId), dayDirName(ms)), { recursive: true, mode: 0o750 });
+      mkdirSync(path.join(cameraDir(this.o.root, this.dir), dayDirName(ms)), { recursive: true, mode: 0o750 });
     }
   }
 
@@ -95,7 +105,7 @@ export class RunFiles {
     const suffix = `-${runId}${segmentExtension}`;
     const found: { day: string; dir: string; name: string }[] = [];
     for (const day of new Set([dayDirName(runStartMs), dayDirName(endedAtMs)])) {
-      const dir = path.join(cameraDir(this.o.root, this.o.cameraId), day);
+      const dir = path.join(cameraDir(this.o.root, this.dir), day);
       try {
         for (const name of readdirSync(dir).filter((n) => n.endsWith(suffix) && !listed.has(n)).sort()) found.push({ day, dir, name });
       } catch (error) {

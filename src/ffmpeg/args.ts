@@ -395,3 +395,58 @@ export function exportConcatArgs(): string[] {
 export function snapshotFromSegmentArgs(file: string): string[] {
   return ['-hide_banner', '-nostdin', '-loglevel', 'level+error', '-sseof', '-1', '-i', file, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'mjpeg', 'pipe:1'];
 }
+
+// ---- playback: H.264 for browsers that cannot decode H.265 (src/playback/h264Transcode.ts) ----
+
+/** The transcode's output box: 720p keeps a Pi's encoder near real time and is plenty for a timeline. */
+export const playbackMaxWidth = 1280;
+export const playbackMaxHeight = 720;
+
+export interface PlaybackH264ArgsInput {
+  /** One recorded segment file, already resolved from its row inside the recording root. */
+  inputFile: string;
+  /** Where the fragmented MP4 is written (a partial name; the caller renames it when ffmpeg exits 0). */
+  outputFile: string;
+  /**
+   * Decoder options placed before `-i`, e.g. ['-hwaccel', 'drm'] on a Raspberry Pi whose
+   * ffmpeg has its HEVC block; [] decodes in software (x86 boxes without a GPU, this CI box).
+   */
+  hwDecode: readonly string[];
+  maxWidth?: number;
+  maxHeight?: number;
+}
+
+/**
+ * One recorded H.265 segment into H.264 the browser's MSE takes: decode, shrink to fit
+ * 1280x720 (never enlarged), libx264 ultrafast/zerolatency (no B-frames, no lookahead:
+ * the cheapest CPU per frame x264 has), a keyframe every 2 s so fragments stay short.
+ * The output is fragmented like the recorder's own segments (empty moov, moof+mdat), so
+ * the timeline player places it exactly as it places a recorded segment. Video only: the
+ * timeline player is muted, and the stream-copied export keeps the audio.
+ */
+export function playbackH264Args(input: PlaybackH264ArgsInput): string[] {
+  const w = input.maxWidth ?? playbackMaxWidth;
+  const h = input.maxHeight ?? playbackMaxHeight;
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel', 'level+error',
+    ...input.hwDecode,
+    '-i', input.inputFile,
+    '-map', '0:v:0',
+    '-an',
+    '-sn',
+    '-vf', `scale=w='min(${w},iw)':h='min(${h},ih)':force_original_aspect_ratio=decrease:force_divisible_by=2,format=yuv420p`,
+    '-c:v', 'libx264',
+    '-preset', 'ultrafast',
+    '-tune', 'zerolatency',
+    '-crf', '26',
+    '-maxrate', '2500k',
+    '-bufsize', '5000k',
+    '-force_key_frames', 'expr:gte(t,n_forced*2)',
+    '-f', 'mp4',
+    '-movflags', 'frag_keyframe+empty_moov+default_base_moof',
+    '-y',
+    input.outputFile,
+  ];
+}

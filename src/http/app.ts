@@ -7,6 +7,7 @@
  *   of which starts with the gate (src/auth/gate.ts) → JSON 404 → the web UI (web/dist)
  *   → JSON error handler.
  */
+import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Db } from '../db/sqlite.ts';
 import type { HearthConfig } from '../config/schema.ts';
@@ -21,6 +22,8 @@ import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/export.ts';
 import { liveRoutes } from './routes/live.ts';
 import { liveFallbackRoutes } from './routes/liveFallback.ts';
+import { playbackH264Routes } from './routes/playbackH264.ts';
+import { H264Transcoder } from '../playback/h264Transcode.ts';
 import { Mpeg1Fanout } from '../live/mpeg1Fanout.ts';
 import { userRoutes } from './routes/users.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -69,6 +72,8 @@ export interface AppDeps {
   now?: () => number;
   /** The built web UI; default web/dist beside the source. */
   webDir?: string;
+  /** H.264 copies of recorded H.265 for browsers without HEVC; default: made under <dataDir>/cache. */
+  h264Transcoder?: H264Transcoder;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -129,6 +134,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', cameraRoutes(ctx));
   app.use('/api', cameraSettingsRoutes(ctx, deps.config.sourceFile));
   app.use('/api', playbackRoutes(ctx));
+  app.use('/api', playbackH264Routes(ctx, deps.h264Transcoder ?? new H264Transcoder({ ffmpegPath, cacheDir: path.join(deps.config.dataDir, 'cache', 'playback-h264'), log: deps.log })));
   app.use('/api', liveRoutes(ctx));
   app.use('/api', liveFallbackRoutes(ctx, new Mpeg1Fanout({ live: ctx.live, ffmpegPath, log: deps.log })));
   app.use('/api', eventRoutes(ctx));

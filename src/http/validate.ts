@@ -111,3 +111,11 @@ function formatSpan(ms: number): string {
   if (hours >= 48) return `${Math.round((hours / 24) * 10) / 10} days`;
   return hours >= 1 ? `${Math.round(hours * 10) / 10} h` : `${Math.round(ms / 60_000)} min`;
 }
+
+/** `stream` of a segment listing: the main recording unless 'sub' is asked for (H.265 cameras' H.264 sub stream). */
+export function segmentStreamParam(value: unknown): 'main' | 'sub' {
+  const text = single(value, 'stream');
+  if (text === undefined || text === '' || text === 'main') return 'main';
+  if (text === 'sub') return 'sub';
+  throw badRequest('"stream" must be "main" (the recording, the default) or "sub" (the sub-stream recording of an H.265 camera)');
+}

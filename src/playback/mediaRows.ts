@@ -4,7 +4,7 @@
  * Rows being deleted (`deleting = 1`) are never served.
  */
 import type { Db } from '../db/sqlite.ts';
-import type { SegmentRow } from '../recording/segmentRows.ts';
+import type { SegmentRow, SegmentStream } from '../recording/segmentRows.ts';
 
 /** A segment row as served: rows being deleted never reach here, so no `deleting` flag. */
 export type MediaSegment = Omit<SegmentRow, 'deleting'>;
@@ -19,7 +19,7 @@ export interface MediaEvent {
   thumbnailPath: string | null;
 }
 
-const segmentColumns = 'id, camera_id AS cameraId, start_ms AS startMs, end_ms AS endMs, bytes, path';
+const segmentColumns = 'id, camera_id AS cameraId, start_ms AS startMs, end_ms AS endMs, bytes, path, stream';
 const eventColumns = 'id, camera_id AS cameraId, start_ms AS startMs, end_ms AS endMs, score, thumbnail_path AS thumbnailPath';
 
 export function segmentById(db: Db, id: number): MediaSegment | null {
@@ -27,23 +27,24 @@ export function segmentById(db: Db, id: number): MediaSegment | null {
 }
 
 /**
- * Segments overlapping [fromMs, toMs), oldest first. A segment lasts well under an hour,
- * so starting the index scan an hour early finds the one that straddles `fromMs`.
+ * Segments of one stream (the main one unless asked: export, HLS and the timeline list it)
+ * overlapping [fromMs, toMs), oldest first. A segment lasts well under an hour, so starting
+ * the index scan an hour early finds the one that straddles `fromMs`.
  */
-export function segmentsOverlapping(db: Db, cameraId: string, fromMs: number, toMs: number, limit: number): MediaSegment[] {
+export function segmentsOverlapping(db: Db, cameraId: string, fromMs: number, toMs: number, limit: number, stream: SegmentStream = 'main'): MediaSegment[] {
   return db
     .prepare(
       `SELECT ${segmentColumns} FROM segments
-        WHERE camera_id = ? AND start_ms >= ? AND start_ms < ? AND end_ms > ? AND deleting = 0
+        WHERE camera_id = ? AND stream = ? AND start_ms >= ? AND start_ms < ? AND end_ms > ? AND deleting = 0
         ORDER BY start_ms, id LIMIT ?`,
     )
-    .all(cameraId, fromMs - 3_600_000, toMs, fromMs, limit) as MediaSegment[];
+    .all(cameraId, stream, fromMs - 3_600_000, toMs, fromMs, limit) as MediaSegment[];
 }
 
-/** The camera's newest segments, newest first. */
+/** The camera's newest main-stream segments, newest first (the snapshot's source). */
 export function newestSegments(db: Db, cameraId: string, limit: number): MediaSegment[] {
   return db
-    .prepare(`SELECT ${segmentColumns} FROM segments WHERE camera_id = ? AND deleting = 0 ORDER BY start_ms DESC LIMIT ?`)
+    .prepare(`SELECT ${segmentColumns} FROM segments WHERE camera_id = ? AND stream = 'main' AND deleting = 0 ORDER BY start_ms DESC LIMIT ?`)
     .all(cameraId, limit) as MediaSegment[];
 }
 

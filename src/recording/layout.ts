@@ -15,6 +15,22 @@ export function cameraDir(root: string, cameraId: string): string {
   return path.join(root, cameraId);
 }
 
+/**
+ * The folder a stream's segments go in: `<camera>` for the main stream, `<camera>.sub` for
+ * the sub stream an H.265 camera also records (issue 18). A camera id holds no '.', so
+ * the two can never meet another camera's folder.
+ */
+export function streamDirName(cameraId: string, stream: 'main' | 'sub'): string {
+  return stream === 'sub' ? `${cameraId}${subStreamDirSuffix}` : cameraId;
+}
+
+export const subStreamDirSuffix = '.sub';
+
+/** The camera and stream of a folder under the recording root (reconcile). */
+export function streamOfDir(name: string): { cameraId: string; stream: 'main' | 'sub' } {
+  return name.endsWith(subStreamDirSuffix) ? { cameraId: name.slice(0, -subStreamDirSuffix.length), stream: 'sub' } : { cameraId: name, stream: 'main' };
+}
+
 /** The strftime pattern ffmpeg expands (TZ=UTC) when it opens each segment. `runId` keeps restarts from colliding. */
 export function segmentPattern(root: string, cameraId: string, runId: string): string {
   return path.join(cameraDir(root, cameraId), '%Y-%m-%d', `%Y%m%dT%H%M%SZ-${runId}${segmentExtension}`);

@@ -13,6 +13,7 @@ import { fsyncFileAndDir, unlinkIfPresent } from './durableFiles.ts';
 import { probeSegment } from './probeSegment.ts';
 import { allSegments, deleteSegmentRows, insertSegments, listSegments, segmentsMarkedDeleting, type NewSegment } from './segmentRows.ts';
 import { markerFileName } from './storageMarker.ts';
+import { streamOfDir } from './layout.ts';
 
 export interface ReconcileReport {
   deletionsFinished: number;
@@ -36,19 +37,21 @@ export async function reconcileRecordings(db: Db, root: string, cameraIds: strin
   const indexed = new Set(rows.map((r) => r.path));
 
   const known = new Set(cameraIds);
-  for (const cameraId of listDir(root)) {
-    if (cameraId === markerFileName || cameraId.startsWith('.')) continue;
+  for (const folder of listDir(root)) {
+    if (folder === markerFileName || folder.startsWith('.')) continue;
+    // `<camera>` holds the main stream, `<camera>.sub` an H.265 camera's H.264 sub stream.
+    const { cameraId, stream } = streamOfDir(folder);
     if (!known.has(cameraId)) {
       report.unknownCameraDirs += 1;
-      log.warn('recording folder of an unknown camera left untouched', { event: 'reconcile.unknown_camera', camera: cameraId });
+      log.warn('recording folder of an unknown camera left untouched', { event: 'reconcile.unknown_camera', camera: folder });
       continue;
     }
     const orphans: NewSegment[] = [];
-    for (const day of listDir(path.join(root, cameraId)).sort()) {
-      const dayDir = path.join(root, cameraId, day);
+    for (const day of listDir(path.join(root, folder)).sort()) {
+      const dayDir = path.join(root, folder, day);
       if (!statSync(dayDir).isDirectory()) continue;
       for (const name of listDir(dayDir).sort()) {
-        const relative = path.posix.join(cameraId, day, name);
+        const relative = path.posix.join(folder, day, name);
         if (indexed.has(relative)) continue;
         const absolute = path.join(dayDir, name);
         const probe = name.endsWith('.mp4') ? await probeSegment(absolute) : null;
@@ -60,10 +63,10 @@ export async function reconcileRecordings(db: Db, root: string, cameraIds: strin
         // No list line survived: the file's mtime is its last write, so its end.
         const stat = statSync(absolute);
         await fsyncFileAndDir(absolute);
-        orphans.push({ cameraId, startMs: Math.round(stat.mtimeMs) - probe.durationMs, endMs: Math.round(stat.mtimeMs), bytes: stat.size, path: relative });
+        orphans.push({ cameraId, startMs: Math.round(stat.mtimeMs) - probe.durationMs, endMs: Math.round(stat.mtimeMs), bytes: stat.size, path: relative, stream });
       }
     }
-    insertSegments(db, withoutOverlap(orphans, listSegments(db, cameraId)));
+    insertSegments(db, withoutOverlap(orphans, listSegments(db, cameraId, stream)));
     report.orphansIndexed += orphans.length;
   }
   const repaired = report.deletionsFinished + report.missingRowsDropped + report.orphansIndexed + report.unplayableRemoved;

@@ -1,6 +1,9 @@
 /** SQL for the `segments` table (001_core.sql): the index of recorded files. */
 import type { Db } from '../db/sqlite.ts';
 
+/** Which of the camera's streams a segment holds (004_segment_stream.sql): 'main' unless asked. */
+export type SegmentStream = 'main' | 'sub';
+
 export interface SegmentRow {
   id: number;
   cameraId: string;
@@ -10,6 +13,7 @@ export interface SegmentRow {
   /** Relative to the recording root. */
   path: string;
   deleting: boolean;
+  stream: SegmentStream;
 }
 
 export interface NewSegment {
@@ -18,6 +22,8 @@ export interface NewSegment {
   endMs: number;
   bytes: number;
   path: string;
+  /** Default 'main'. */
+  stream?: SegmentStream;
 }
 
 interface SegmentDbRow {
@@ -28,26 +34,31 @@ interface SegmentDbRow {
   bytes: number;
   path: string;
   deleting: number;
+  stream: SegmentStream;
 }
 
-const columns = 'id, camera_id, start_ms, end_ms, bytes, path, deleting';
+const columns = 'id, camera_id, start_ms, end_ms, bytes, path, deleting, stream';
 
 function toRow(r: SegmentDbRow): SegmentRow {
-  return { id: r.id, cameraId: r.camera_id, startMs: r.start_ms, endMs: r.end_ms, bytes: r.bytes, path: r.path, deleting: r.deleting === 1 };
+  return { id: r.id, cameraId: r.camera_id, startMs: r.start_ms, endMs: r.end_ms, bytes: r.bytes, path: r.path, deleting: r.deleting === 1, stream: r.stream };
 }
 
 /** Inserts rows in one transaction (the indexer batches); an existing path is left as is. */
 export function insertSegments(db: Db, rows: NewSegment[]): void {
   const insert = db.prepare(
-    `INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path) VALUES (?, ?, ?, ?, ?)
+    `INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path, stream) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (path) DO NOTHING`,
   );
   db.transaction(() => {
-    for (const r of rows) insert.run(r.cameraId, r.startMs, r.endMs, r.bytes, r.path);
+    for (const r of rows) insert.run(r.cameraId, r.startMs, r.endMs, r.bytes, r.path, r.stream ?? 'main');
   })();
 }
 
-export function listSegments(db: Db, cameraId: string): SegmentRow[] {
+/** Every stream's segments unless `stream` is given (quarantine sets aside both). */
+export function listSegments(db: Db, cameraId: string, stream?: SegmentStream): SegmentRow[] {
+  if (stream !== undefined) {
+    return (db.prepare(`SELECT ${columns} FROM segments WHERE camera_id = ? AND stream = ? ORDER BY start_ms, id`).all(cameraId, stream) as SegmentDbRow[]).map(toRow);
+  }
   return (db.prepare(`SELECT ${columns} FROM segments WHERE camera_id = ? ORDER BY start_ms, id`).all(cameraId) as SegmentDbRow[]).map(toRow);
 }
 
@@ -55,8 +66,8 @@ export function allSegments(db: Db): SegmentRow[] {
   return (db.prepare(`SELECT ${columns} FROM segments ORDER BY start_ms, id`).all() as SegmentDbRow[]).map(toRow);
 }
 
-export function lastSegmentEndMs(db: Db, cameraId: string): number | null {
-  const row = db.prepare('SELECT max(end_ms) AS endMs FROM segments WHERE camera_id = ?').get(cameraId) as { endMs: number | null };
+export function lastSegmentEndMs(db: Db, cameraId: string, stream: SegmentStream = 'main'): number | null {
+  const row = db.prepare('SELECT max(end_ms) AS endMs FROM segments WHERE camera_id = ? AND stream = ?').get(cameraId, stream) as { endMs: number | null };
   return row.endMs;
 }
 

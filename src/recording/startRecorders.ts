@@ -11,7 +11,7 @@ import type { HearthConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { getCamera, getCameraSecrets, listCameras, type CameraRow } from '../cameras/cameraRows.ts';
 import { createStreamResolver, type StreamResolver } from '../cameras/streamSource.ts';
-import { CameraSupervisor } from '../cameras/cameraSupervisor.ts';
+import { CameraSupervisor, type SupervisorOptions } from '../cameras/cameraSupervisor.ts';
 import { defaultBackoff, type BackoffPolicy } from '../cameras/backoff.ts';
 import { unverifiedIdentity, type CameraStatus, type IdentityCheck } from '../cameras/cameraStatus.ts';
 import { ChildRegistry, reapOrphanRecorders } from './childRegistry.ts';
@@ -24,6 +24,7 @@ import { pruneQuarantine, quarantineSegmentsSince } from './quarantine.ts';
 import { SegmentIndexer } from './segmentIndexer.ts';
 import { lastSegmentEndMs, newestSegmentEndMs } from './segmentRows.ts';
 import { checkRecordingRoot, type StorageCheck } from './storageMarker.ts';
+import { SubStreamRecorders } from './subStreamRecorders.ts';
 
 export interface StartRecordersOptions {
   db: Db;
@@ -150,8 +151,11 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
   };
   let stopping: Promise<void> | null = null;
 
+  // H.265 cameras' H.264 sub streams (issue 18): see subStreamRecorders.ts.
+  const subStreams = new SubStreamRecorders({ db, root, log });
+
   const startSupervisor = (camera: CameraRow, rotationOffsetSeconds: number): void => {
-    const supervisor = new CameraSupervisor({
+    const supervisorOptions: SupervisorOptions = {
       cameraId: camera.id,
       cameraName: camera.name,
       resolveInput: () => resolveStream(camera.id),
@@ -177,7 +181,9 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
       onChange: changed,
       checkStorage,
       pruneForSpace,
-    });
+    };
+    const supervisor = new CameraSupervisor(supervisorOptions);
+    subStreams.follow(camera.id, supervisorOptions);
     supervisors.set(camera.id, supervisor);
     fixedStates.delete(camera.id);
     supervisor.start();
@@ -217,6 +223,7 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
     if (fixed === null && camera) {
       if (running) {
         running.refresh();
+        subStreams.refresh(cameraId);
         return;
       }
       // A new camera takes the next offset in the rotation cycle: later ones fill the gaps.
@@ -228,7 +235,7 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
     }
     if (running) {
       supervisors.delete(cameraId);
-      await running.stop();
+      await Promise.all([running.stop(), subStreams.forget(cameraId)]);
       log.info('recorder stopped: camera disabled or removed', { event: 'recorders.camera_removed', camera: cameraId });
     }
     if (fixed === 'none') fixedStates.delete(cameraId);
@@ -272,7 +279,7 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
         clearInterval(retentionTimer);
         clearInterval(clockWatch);
         await Promise.allSettled([...reloading.values()]);
-        await Promise.all([...supervisors.values()].map((s) => s.stop()));
+        await Promise.all([...[...supervisors.values()].map((s) => s.stop()), subStreams.stopAll()]);
         listeners.clear();
         if (!indexer.close()) log.error('some finished segments could not be indexed before stopping; the next start indexes them', { event: 'segment.unindexed_at_stop' });
         registry.close();

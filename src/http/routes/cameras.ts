@@ -2,7 +2,8 @@
  * Cameras, each through the gate:
  *   GET /api/cameras                       -> [{id, name, state, lastError, lastErrorAtMs, identity: {serial, verified}}]
  *   GET /api/cameras/:id                   -> one of the above
- *   GET /api/cameras/:id/segments?from=&to=   -> [{id, start, end, bytes, url}]   (recordings scope; ≤ 24 h)
+ *   GET /api/cameras/:id/segments?from=&to=[&stream=sub]   -> [{id, start, end, bytes, url}]   (recordings scope; ≤ 24 h;
+ *       the main stream unless stream=sub: an H.265 camera's H.264 sub-stream recording)
  *   GET /api/cameras/:id/snapshot          -> image/jpeg                         (live scope)
  */
 import { Router } from 'express';
@@ -13,7 +14,7 @@ import { SnapshotUnavailableError } from '../../playback/snapshotFromRecording.t
 import type { RouteContext } from '../context.ts';
 import { cameraStatusView } from '../sources.ts';
 import { HttpError, notFound } from '../errors.ts';
-import { cameraIdParam, rangeParams } from '../validate.ts';
+import { cameraIdParam, rangeParams, segmentStreamParam } from '../validate.ts';
 import { currentUser } from '../session.ts';
 import { privateNoStore, requireCamera } from '../access.ts';
 
@@ -54,8 +55,9 @@ export function cameraRoutes(ctx: RouteContext): Router {
   router.get('/cameras/:id/segments', (req, res) => {
     const id = cameraIdParam(req.params.id, 'id');
     const range = rangeParams(req.query, maxListRangeMs);
+    const stream = segmentStreamParam(req.query.stream);
     requireCamera(ctx, req, res, id, 'recordings');
-    const rows = segmentsOverlapping(ctx.db, id, range.fromMs, range.toMs, maxSegmentRows);
+    const rows = segmentsOverlapping(ctx.db, id, range.fromMs, range.toMs, maxSegmentRows, stream);
     privateNoStore(res);
     res.json(rows.map((s) => ({ id: s.id, start: s.startMs, end: s.endMs, bytes: s.bytes, url: `/api/segments/${s.id}` })));
   });

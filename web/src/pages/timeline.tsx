@@ -91,6 +91,8 @@ function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }
   const [selecting, setSelecting] = useState(false);
   const [selection, setSelection] = useState<TimeRange | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  /** H.265 fallback: which recording is playing, in words (null when the main stream plays as recorded). */
+  const [sourceNote, setSourceNote] = useState<string | null>(null);
   const lastViewTouch = useRef(0);
 
   // Recorded ranges and events around the view (≤ 24 h per request), refreshed while the view shows "now".
@@ -137,6 +139,7 @@ function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }
     const timer = setInterval(() => {
       const now = playerRef.current?.wallNow() ?? null;
       setPlayheadMs(now);
+      setSourceNote(playerRef.current?.sourceNote ?? null);
       if (now !== null && Date.now() - lastViewTouch.current > 5000) {
         setView((v) => (now > v.startMs + v.spanMs * 0.95 || now < v.startMs ? clampView({ startMs: now - v.spanMs * 0.3, spanMs: v.spanMs }) : v));
       }
@@ -267,6 +270,11 @@ function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }
           if (status.phase === 'playing') setPlaying(true);
         }}
       />
+      {sourceNote && (
+        <p class="muted playback-source" role="note">
+          {sourceNote}
+        </p>
+      )}
       <TimelineControls
         cameraId={camera.id}
         playing={playing}

@@ -25,9 +25,14 @@ export interface PlaybackSupport {
 }
 
 export type RecordedSource =
-  | { kind: 'mse'; api: MseKind; mimeType: string }
+  /** hevcFallback: the browser cannot decode this H.265 but plays H.264, so the player shows the
+   *  camera's H.264 sub-stream recording or Hearth's H.264 copy (hevcFallback.ts). */
+  | { kind: 'mse'; api: MseKind; mimeType: string; hevcFallback?: true }
   | { kind: 'hls' }
   | { kind: 'none'; reason: 'codec' | 'no-player' | 'unreadable'; message: string };
+
+/** What the H.265 fallbacks are (the sub stream is H.264, the copy is libx264): asked as the plainest H.264. */
+const h264Baseline = 'video/mp4; codecs="avc1.42E01E"';
 
 const download = 'Use “Download range” to save it and watch it in a video player.';
 
@@ -46,6 +51,9 @@ export function chooseRecordedSource(codec: RecordingCodec, support: PlaybackSup
   }
   if (support.mse?.isTypeSupported(codec.mimeType)) return { kind: 'mse', api: support.mse.kind, mimeType: codec.mimeType };
   if (support.nativeHls?.canPlay(codec.mimeType)) return { kind: 'hls' };
+  if (codec.videoName === 'H.265' && support.mse?.isTypeSupported(h264Baseline)) {
+    return { kind: 'mse', api: support.mse.kind, mimeType: codec.mimeType, hevcFallback: true };
+  }
   return {
     kind: 'none',
     reason: 'codec',

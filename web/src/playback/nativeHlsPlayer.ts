@@ -57,6 +57,8 @@ export function wallTimeOf(spans: readonly PlaylistSpan[], mediaSeconds: number)
 }
 
 export class NativeHlsPlayer implements RecordedPlayback {
+  /** Native HLS plays the recording as it is. */
+  readonly sourceNote: string | null = null;
   private spans: PlaylistSpan[] = [];
   private generation = 0;
   private wantPlaying = true;

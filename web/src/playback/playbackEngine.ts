@@ -28,6 +28,8 @@ export interface RecordedPlayback {
   play(): void;
   pause(): void;
   readonly playing: boolean;
+  /** Which recording is on screen, in words, when it is not the main stream as recorded (H.265 fallback). */
+  readonly sourceNote: string | null;
   destroy(): void;
 }
 
@@ -64,6 +66,10 @@ export class RecordedPlaybackSwitch implements RecordedPlayback {
 
   wallNow(): number | null {
     return this.engine?.wallNow() ?? null;
+  }
+
+  get sourceNote(): string | null {
+    return this.engine?.sourceNote ?? null;
   }
 
   async seek(wallMs: number): Promise<void> {

@@ -17,6 +17,7 @@ import { segmentFacts } from '../../../src/mp4/index.ts';
 import { chooseRecordedSource, type PlaybackSupport } from './chooseRecordedSource.ts';
 import type { PlayerPhase, PlayerStatus, RecordedPlayback } from './playbackEngine.ts';
 import type { MediaSourceCtor } from './playbackSupport.ts';
+import { asRecorded, chooseHevcFallback, responseReason, getStreamSegments, isHevcType, variantNote, variantUrl, type PlaybackVariant } from './hevcFallback.ts';
 
 export type { PlayerPhase, PlayerStatus };
 
@@ -50,11 +51,17 @@ interface Session {
   nextListPollAt: number;
   /** ManagedMediaSource's wish for data (startstreaming/endstreaming); null for a plain MediaSource. */
   streaming: boolean | null;
+  /** H.265 fallback (hevcFallback.ts): which stream is fetched, and whether Hearth converts it. */
+  variant: PlaybackVariant;
 }
 
 export class RecordedPlayer implements RecordedPlayback {
   private session: Session | null = null;
   private generation = 0;
+  /** Which recording is on screen, in words, when it is not the main stream as recorded (H.265 fallback). */
+  sourceNote: string | null = null;
+  /** The fallback the last session settled on: the next seek starts there instead of re-trying the main stream. */
+  private preferred: PlaybackVariant = asRecorded;
   private speed = 1;
   private wantPlaying = true;
   private seekStartedAt: number | null = null;
@@ -207,6 +214,7 @@ export class RecordedPlayer implements RecordedPlayback {
       lastListedToMs: wallMs + listAheadMs,
       nextListPollAt: 0,
       streaming: managed ? Boolean((mediaSource as MediaSource & { streaming?: boolean }).streaming) : null,
+      variant: asRecorded,
     };
     if (managed) {
       const wish = (streaming: boolean) => () => {
@@ -218,7 +226,8 @@ export class RecordedPlayer implements RecordedPlayback {
     }
     this.session = session;
     // Media time 0 is this wall time: lets a test (or devtools) map currentTime to the clock.
-    this.video.dataset.originMs = String(first.start);
+    if (this.preferred !== asRecorded && !(await this.fallBack(session, startWall, this.preferred.convert ? { stream: 'sub', convert: false } : asRecorded))) return;
+    this.video.dataset.originMs = String(session.originMs);
     await opened;
     if (generation !== this.generation) return;
     const appended = await this.appendNext(session);
@@ -240,8 +249,8 @@ export class RecordedPlayer implements RecordedPlayback {
     if (!segment) return false;
     let bytes: ArrayBuffer;
     try {
-      const response = await fetch(segment.url, { credentials: 'same-origin', signal: session.abort.signal });
-      if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+      const response = await fetch(variantUrl(segment, session.variant), { credentials: 'same-origin', signal: session.abort.signal });
+      if (!response.ok) throw new Error(await responseReason(response));
       bytes = await response.arrayBuffer();
     } catch (error) {
       if (session.abort.signal.aborted) return false;
@@ -256,6 +265,11 @@ export class RecordedPlayer implements RecordedPlayback {
       if (session.sourceBuffer === null) {
         // Asked again at every session: a camera may have changed codec between recordings.
         const choice = chooseRecordedSource(facts, this.support);
+        // H.265 this browser cannot decode: the sub stream or Hearth's H.264 copy (each tried once).
+        const hevc = (choice.kind === 'mse' && choice.hevcFallback === true) || (choice.kind === 'none' && choice.reason === 'codec' && isHevcType(facts.mimeType ?? ''));
+        if (hevc || (choice.kind === 'none' && session.variant !== asRecorded)) {
+          return (await this.fallBack(session, Math.max(segment.start, session.originMs), session.variant)) && this.appendNext(session);
+        }
         if (choice.kind !== 'mse') {
           this.emit('error', choice.kind === 'none' ? choice.message : 'This recording needs another player: pick the moment again.');
           return false;
@@ -289,6 +303,46 @@ export class RecordedPlayer implements RecordedPlayback {
     }
   }
 
+  /**
+   * Switches the session to the next H.265 fallback after `tried` (sub stream, then
+   * conversion); false, with words for the homeowner, when none is left.
+   */
+  private async fallBack(session: Session, wallMs: number, tried: PlaybackVariant): Promise<boolean> {
+    const choice = await chooseHevcFallback(this.cameraId, wallMs, wallMs + listAheadMs, tried, (mime) => this.support.mse?.isTypeSupported(mime) ?? false);
+    if (session.generation !== this.generation) return false;
+    if (choice.variant === null) {
+      this.preferred = asRecorded;
+      this.sourceNote = null;
+      this.emit('error', choice.message);
+      return false;
+    }
+    let segments = choice.segments;
+    if (segments === null && session.variant.stream !== 'main') {
+      try {
+        segments = await getSegments(this.cameraId, wallMs - 60_000, wallMs + listAheadMs);
+      } catch (error) {
+        this.emit('error', `Could not list recordings: ${(error as Error).message}`);
+        return false;
+      }
+      if (session.generation !== this.generation) return false;
+    }
+    if (segments !== null) {
+      segments.sort((a, b) => a.start - b.start);
+      session.segments = segments;
+      session.nextIndex = Math.max(0, segments.findIndex((s) => s.end > wallMs));
+      const first = segments[session.nextIndex];
+      // Nothing appended yet: media time 0 is where the new list starts, so no time is negative.
+      if (session.sourceBuffer === null && first && first.start < session.originMs) {
+        session.originMs = first.start;
+        this.video.dataset.originMs = String(session.originMs);
+      }
+    }
+    session.variant = choice.variant;
+    this.preferred = choice.variant;
+    this.sourceNote = variantNote(choice.variant);
+    this.video.dataset.playbackSource = choice.variant.convert ? 'h264-copy' : choice.variant.stream;
+    return true;
+  }
   private bufferOp(session: Session, op: (sb: SourceBuffer) => void): Promise<void> {
     const sb = session.sourceBuffer;
     if (!sb) return Promise.resolve();
@@ -341,7 +395,7 @@ export class RecordedPlayer implements RecordedPlayback {
           const fromMs = last ? last.end - 1 : session.lastListedToMs;
           let more: Segment[] = [];
           try {
-            more = await getSegments(this.cameraId, fromMs, Math.min(fromMs + listAheadMs, Date.now() + 60_000));
+            more = await getStreamSegments(this.cameraId, fromMs, Math.min(fromMs + listAheadMs, Date.now() + 60_000), session.variant.stream);
           } catch {
             session.nextListPollAt = Date.now() + liveEdgePollMs;
             return;
