@@ -177,7 +177,7 @@ test('a live-scoped viewer sees live and the snapshot, and gets 404 for recordin
     const lodger = await loggedIn(server.url, 'lodger');
     const door = media(server, 'front-door');
     const cameras = (await (await lodger.request('/api/cameras')).json()) as Array<{ id: string; state: string; identity: { serial: string | null; verified: boolean } }>;
-    assert.deepEqual(cameras, [{ id: 'front-door', name: 'front-door', state: 'recording', lastError: null, lastErrorAtMs: null, identity: { serial: null, verified: false } }]);
+    assert.deepEqual(cameras, [{ id: 'front-door', name: 'front-door', state: 'recording', lastError: null, lastErrorAtMs: null, audio: null, identity: { serial: null, verified: false } }]);
     const head = await lodger.request('/api/cameras/front-door/live.mp4', { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal((await lodger.request('/api/cameras/nursery/live.mp4', { method: 'HEAD' })).status, 404);
