@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { serializeFilterGraph } from '../src/ffmpeg/args.ts';
+import { serializeFilterGraph } from '../src/simulator/ffmpegArgs.ts';
 import { ffprobePathSync } from '../src/ffmpeg/locate.ts';
 import {
   cameraCodeForSerial,

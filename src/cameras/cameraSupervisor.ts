@@ -22,8 +22,8 @@ import type { StorageCheck } from '../recording/storageMarker.ts';
 import { segmentPattern, streamDirName } from '../recording/layout.ts';
 import { Backoff, type BackoffPolicy } from './backoff.ts';
 import { classifyExit, type Failure } from './failureReason.ts';
-import { nextAudioPlan, type AudioDecision } from './audioChoice.ts';
-import { probeStream } from '../recording/streamProbe.ts';
+import { StreamChoice } from './streamChoice.ts';
+import type { probeStream } from '../recording/streamProbe.ts';
 import type { StreamResolution } from './streamSource.ts';
 import type { CameraState, CameraStatus, IdentityCheck } from './cameraStatus.ts';
 import { IdentityWatch, type IdentityRefusal } from './identityWatch.ts';
@@ -79,7 +79,7 @@ export class CameraSupervisor {
   private readonly log: Logger;
   private readonly identity: IdentityWatch;
   private readonly files: RunFiles;
-  private audio: AudioDecision = { mode: 'copy', note: null, codec: null, refused: [] };
+  private readonly stream: StreamChoice;
   private stopping = false;
   private run: RecorderRun | null = null;
   private wake: (() => void) | null = null;
@@ -87,10 +87,6 @@ export class CameraSupervisor {
   private segmentWork: Promise<void> = Promise.resolve();
   private failingSinceMs: number | null = null;
   private runUrl: string | null = null;
-  /** The URL whose codecs the current audio choice was made from, and whether the last run recorded well. */
-  private probedUrl: string | null = null;
-  private lastRunRecorded = false;
-  private videoCodec: string | null = null;
   /** refresh() came while no sleep was pending: skip the next wait. */
   private refreshPending = false;
 
@@ -100,6 +96,7 @@ export class CameraSupervisor {
     this.clock = new SegmentClock(o.lastEndMs);
     this.log = o.log.child({ camera: o.cameraId });
     this.identity = new IdentityWatch({ cameraId: o.cameraId, cameraName: o.cameraName, identityCheck: o.identityCheck, log: this.log });
+    this.stream = new StreamChoice({ ioTimeoutSeconds: o.ioTimeoutSeconds, log: this.log, probe: o.probe, freeBytes: () => this.freeBytes(), lowSpaceBytes: o.lowSpaceBytes });
     this.files = new RunFiles({ cameraId: o.cameraId, root: o.root, log: this.log, indexer: o.indexer, clock: this.clock, stream: o.stream });
     this.status = { cameraId: o.cameraId, state: 'connecting', lastError: null, lastErrorAtMs: null, sinceMs: Date.now() };
   }
@@ -113,7 +110,7 @@ export class CameraSupervisor {
   }
 
   getStatus(): CameraStatus {
-    return { ...this.status, audio: this.audio.mode, audioNote: this.audio.note, identity: this.identity.identity };
+    return { ...this.status, audio: this.stream.audio.mode, audioNote: this.stream.audio.note, identity: this.identity.identity };
   }
 
   /** True while a run whose device passed the identity check is delivering video. */
@@ -238,36 +235,11 @@ export class CameraSupervisor {
       return input.state === 'auth_failed' ? this.backoff.slow() : this.backoff.next(0);
     }
     this.runUrl = input.url;
-    // What the stream carries decides the audio arguments; a camera that fails here is not
-    // connected to a second time by the recorder just to fail the same way.
-    // Asked again whenever the address changed or the last run did not record; a reconnect
-    // after a good run keeps its choice (a codec change then fails the run, which re-asks).
-    const reuseProbe = this.probedUrl === input.url && this.lastRunRecorded;
-    const probed = reuseProbe ? null : await (this.o.probe ?? probeStream)(input.url, this.o.ioTimeoutSeconds);
+    const refused = await this.stream.beforeRun(input.url, runStartMs);
     if (this.stopping) return 0;
-    this.probedUrl = probed?.ok ? input.url : reuseProbe ? input.url : null;
-    if (probed === null) {
-      // Reusing the last answer.
-    } else if (probed.ok) {
-      this.audio = nextAudioPlan(this.audio, probed.streams.audio);
-      this.videoCodec = probed.streams.video?.codec ?? null;
-    } else {
-      const failure = classifyExit(
-        { code: probed.code, signal: null, errorLines: probed.errorLines, ranMs: Date.now() - runStartMs },
-        this.freeBytes(),
-        this.o.lowSpaceBytes,
-      );
-      const refused: Failure | null = probed.timedOut
-        ? { kind: 'unreachable', detail: `the camera did not describe its stream within ${this.o.ioTimeoutSeconds + 5} s` }
-        : ['auth', 'not_found', 'unreachable'].includes(failure.kind)
-          ? failure
-          : null;
-      if (refused) {
-        this.log.info('the stream could not be opened; not starting the recorder', { event: 'recorder.probe_failed', kind: refused.kind, error: refused.detail });
-        return this.afterFailure(refused, Date.now() - runStartMs, runStartMs);
-      }
-      // Anything else: the recorder's own run says best what is wrong.
-      this.log.warn('could not read what the stream carries; recording with the last audio choice', { event: 'recorder.probe_failed', error: failure.detail });
+    if (refused) {
+      this.log.info('the stream could not be opened; not starting the recorder', { event: 'recorder.probe_failed', kind: refused.kind, error: refused.detail });
+      return this.afterFailure(refused, Date.now() - runStartMs, runStartMs);
     }
     // The stall watchdog counts from ffmpeg's start, not from before the ONVIF and probe steps.
     const recorderStartMs = Date.now();
@@ -277,8 +249,8 @@ export class CameraSupervisor {
         segmentPattern: segmentPattern(this.o.root, streamDirName(this.o.cameraId, this.o.stream ?? 'main'), runId),
         segmentSeconds: this.o.segmentSeconds,
         rotationOffsetSeconds: this.o.rotationOffsetSeconds,
-        audio: this.audio.mode,
-        videoCodec: this.videoCodec,
+        audio: this.stream.audio.mode,
+        videoCodec: this.stream.videoCodec,
         ioTimeoutSeconds: this.o.ioTimeoutSeconds,
       },
       {
@@ -291,7 +263,7 @@ export class CameraSupervisor {
       },
     );
     this.run = run;
-    this.log.info('recorder started', { event: 'recorder.started', pid: run.pid, run: runId, audio: this.audio.mode, audioCodec: this.audio.codec ?? undefined });
+    this.log.info('recorder started', { event: 'recorder.started', pid: run.pid, run: runId, audio: this.stream.audio.mode, audioCodec: this.stream.audio.codec ?? undefined });
 
     // The check before start and ffmpeg's connect are not atomic: a DHCP swap in between (a
     // reconnect storm) would have this run record the other camera until the periodic re-check
@@ -337,7 +309,7 @@ export class CameraSupervisor {
     this.o.onChange?.();
 
     const exit = await run.exited;
-    this.lastRunRecorded = this.status.state === 'recording' && this.identity.quarantineFromMs === null && exit.ranMs > 10_000;
+    this.stream.runEnded(this.status.state === 'recording' && this.identity.quarantineFromMs === null && exit.ranMs > 10_000);
     clearInterval(watchdog);
     if (recheck) clearInterval(recheck);
     this.live.off('fragment', onFragment);
@@ -381,9 +353,8 @@ export class CameraSupervisor {
         return this.backoff.next(ranMs);
       case 'audio_unsupported': {
         // Audio must never stop video: copy, then AAC, then video alone (at most two quick retries).
-        const refusedMode = this.audio.mode;
-        this.audio = nextAudioPlan({ ...this.audio, refused: [...this.audio.refused, refusedMode] }, undefined, failure.detail);
-        this.log.warn('camera audio could not be recorded that way; changing how audio is recorded', { event: 'recorder.audio_fallback', refused: refusedMode, audio: this.audio.mode, error: failure.detail });
+        const refusedMode = this.stream.refuseAudio(failure.detail);
+        this.log.warn('camera audio could not be recorded that way; changing how audio is recorded', { event: 'recorder.audio_fallback', refused: refusedMode, audio: this.stream.audio.mode, error: failure.detail });
         return refusedMode === 'none' ? this.backoff.next(ranMs) : 0;
       }
       case 'not_found':

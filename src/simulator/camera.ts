@@ -5,7 +5,7 @@
  * it when it goes offline or DHCP hands it another address.
  */
 import { spawn } from 'node:child_process';
-import { simulatorSnapshotArgs } from '../ffmpeg/args.ts';
+import { simulatorSnapshotArgs } from './ffmpegArgs.ts';
 import { ffmpegPathSync } from '../ffmpeg/locate.ts';
 import type { Logger } from '../log.ts';
 import { SceneEncoder, type SceneMedia } from './encoder.ts';

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { simulatorEncoderArgs, simulatorLoopArgs } from '../ffmpeg/args.ts';
+import { simulatorEncoderArgs, simulatorLoopArgs } from './ffmpegArgs.ts';
 import { ffmpegPathSync } from '../ffmpeg/locate.ts';
 import type { Logger } from '../log.ts';
 import { wallSecondsBits } from './frameCode.ts';

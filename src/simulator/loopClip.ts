@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { simulatorClipArgs } from '../ffmpeg/args.ts';
+import { simulatorClipArgs } from './ffmpegArgs.ts';
 import { ffmpegPathSync } from '../ffmpeg/locate.ts';
 import { sceneFilterGraph, sceneRender, type SceneScript } from './scene.ts';
 

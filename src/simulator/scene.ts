@@ -5,7 +5,7 @@
  * The scene is rendered once at 640x360 (the sub stream size) and scaled up for the main
  * stream. Times in a script are seconds within one period; the script repeats every period.
  */
-import type { FilterChain, FilterStep } from '../ffmpeg/args.ts';
+import type { FilterChain, FilterStep } from './ffmpegArgs.ts';
 import {
   constantCellValues,
   frameCodeCellOrigin,
