@@ -19,6 +19,8 @@
  *   listener would crash the process (the package's Discovery emits them), so
  *   every Cam gets both listeners.
  * - Response bodies are read without a size limit; boundedAgent.ts caps the bytes.
+ * - Its parseSOAPString strips namespaces with a regex that is quadratic on hostile
+ *   bodies and runs before we see the XML; onvifPackageGuard.ts prices it first.
  * - Its wrappers drop the HTTP status, so an HTTP 401 with an HTML page (Hikvision)
  *   surfaced as "Wrong ONVIF SOAP response". We watch 'rawResponse' for the status:
  *   a 401, whatever the body, is a refused password.
@@ -28,6 +30,8 @@
  *   Media2 where Media1 gives no stream.
  */
 import type { Url } from 'node:url';
+// Must load before 'onvif': it wraps the package's quadratic regex (onvifPackageGuard.ts).
+import './onvifPackageGuard.ts';
 import { Cam } from 'onvif';
 import { silentLogger, type Logger } from '../log.ts';
 import {
