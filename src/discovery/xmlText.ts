@@ -48,7 +48,13 @@ interface Tag {
  * Comments, CDATA sections, processing instructions and declarations are skipped whole;
  * an unterminated one ends the document. `onText` receives the character data between tags.
  */
-function scanTags(xml: string, onTag: (tag: Tag) => boolean | void, onText?: (from: number, to: number, cdata: boolean) => void): void {
+function scanTags(
+  xml: string,
+  onTag: (tag: Tag) => boolean | void,
+  onText?: (from: number, to: number, cdata: boolean) => void,
+  /** Only tags with this local name reach onTag (the others are still skipped correctly). */
+  onlyName?: string,
+): void {
   let pos = 0;
   const length = xml.length;
   while (pos < length) {
@@ -98,6 +104,10 @@ function scanTags(xml: string, onTag: (tag: Tag) => boolean | void, onText?: (fr
     const qualified = xml.slice(nameStart, nameEnd);
     const colon = qualified.indexOf(':');
     const localName = colon === -1 ? qualified : qualified.slice(colon + 1);
+    if (onlyName !== undefined && localName !== onlyName) {
+      pos = gt + 1;
+      continue;
+    }
     const selfClosing = !closing && xml.charCodeAt(gt - 1) === 0x2f;
     const tag: Tag = {
       kind: closing ? 'close' : 'open',
@@ -166,7 +176,7 @@ export function findElements(xml: string, localName: string, limit = Number.POSI
       }
     }
     return found.length < limit;
-  });
+  }, undefined, localName);
   // An unclosed outer element: keep what was complete inside it.
   if (open.length > 0) found.push(...nested);
   return found.slice(0, limit);
