@@ -18,8 +18,14 @@ export function serveOnvifRequests(
 ): void {
   const send = (reply: WorkerReply): void => port.postMessage(reply);
   const logger = (base: LogFields): Logger => {
-    const emit = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: LogFields) =>
-      send({ type: 'log', level, message, fields: { ...base, ...fields } });
+    const emit = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: LogFields) => {
+      try {
+        send({ type: 'log', level, message, fields: { ...base, ...fields } });
+      } catch {
+        // A field that cannot cross threads (a function, a socket): send it as text.
+        send({ type: 'log', level, message, fields: Object.fromEntries(Object.entries({ ...base, ...fields }).map(([key, value]) => [key, String(value)])) });
+      }
+    };
     return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), child: (fields) => logger({ ...base, ...fields }) };
   };
   let device: OnvifDevice | null = null;
