@@ -19,9 +19,9 @@ import { fromWire, type DeviceMethod, type WorkerReply, type WorkerRequest } fro
 export interface OnvifWorkerPoolOptions {
   /** Worker entry; default onvifWorkerBoot.js (tests pass their own to simulate a stall). */
   workerUrl?: URL;
-  /** Conversations at once; more wait for a free worker. Default 6. */
+  /** Conversations at once; more wait for a free worker. Default 4 (each worker is ~35 MiB; the relocator asks 4 at once). */
   maxWorkers?: number;
-  /** Finished workers kept for reuse. Default 2. */
+  /** Finished workers kept for reuse (a start costs ~0.7 s of CPU). Default 1. */
   maxIdle?: number;
   /** A worker with work in hand and no sign of life this long is terminated. Default 5 s. */
   stallMs?: number;
@@ -61,8 +61,8 @@ interface Slot {
 
 export function createOnvifWorkerPool(options: OnvifWorkerPoolOptions = {}): OnvifWorkerPool {
   const workerUrl = options.workerUrl ?? new URL('./onvifWorkerBoot.js', import.meta.url);
-  const maxWorkers = options.maxWorkers ?? 6;
-  const maxIdle = options.maxIdle ?? 2;
+  const maxWorkers = options.maxWorkers ?? 4;
+  const maxIdle = options.maxIdle ?? 1;
   const stallMs = options.stallMs ?? 5_000;
   const startupMs = options.startupMs ?? 30_000;
   const slots = new Set<Slot>();
@@ -97,7 +97,8 @@ export function createOnvifWorkerPool(options: OnvifWorkerPoolOptions = {}): Onv
     );
 
   const spawn = (): Slot => {
-    const worker = new Worker(workerUrl);
+    // A heap bound too: a worker that a device talks into allocating without end dies alone.
+    const worker = new Worker(workerUrl, { resourceLimits: { maxOldGenerationSizeMb: 96 } });
     const slot: Slot = { worker, pending: new Map(), started: false, bornMs: Date.now(), lastSeenMs: Date.now(), address: '(starting)', log: silentLogger, dead: false, idleTimer: null };
     worker.on('message', (reply: WorkerReply) => {
       slot.lastSeenMs = Date.now();
