@@ -152,7 +152,7 @@ test('MQTT thumbnails (security M4): off by default; when opted in, never retain
   const bridgeWith = (thumbnails: boolean | undefined, cameraId: string) => {
     const listeners = new Set<(n: MqttMotionNotice) => void>();
     const bridge = startMqttBridge({
-      config: { url: `mqtt://127.0.0.1:${broker.port}`, username: null, password: null, topicPrefix: 'hearth', homeAssistant: false, ...(thumbnails === undefined ? {} : { thumbnails }) },
+      config: { url: `mqtt://127.0.0.1:${broker.port}`, username: null, password: null, topicPrefix: 'hearth', homeAssistant: true, ...(thumbnails === undefined ? {} : { thumbnails }) },
       log: silentLogger,
       cameras: () => [{ id: cameraId, name: cameraId }],
       states: { states: () => [{ cameraId, state: 'recording' }] },
@@ -182,6 +182,8 @@ test('MQTT thumbnails (security M4): off by default; when opted in, never retain
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(images('hearth/porch/thumbnail').length, 0, 'no thumbnail without mqtt.thumbnails: true');
     assert.equal(reads, 1, 'the default bridge never even reads the thumbnail file');
+    assert.equal(sub.last('homeassistant/image/hearth_porch/thumbnail/config'), '', 'no Home Assistant image entity without thumbnails');
+    assert.match(sub.last('homeassistant/image/hearth_yard/thumbnail/config') ?? '', /image_topic/);
 
     // A subscriber arriving later gets the retained motion state, but no frame.
     const late = await subscriber(broker.port);

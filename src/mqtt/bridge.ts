@@ -18,7 +18,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { isLanAddress } from '../net/lanAddress.ts';
 import type { MqttConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { discoveryMessages, mqttTopics } from './homeAssistant.ts';
+import { discoveryMessages, homeAssistantDiscoveryPrefix, mqttTopics } from './homeAssistant.ts';
 
 export interface MqttCamera {
   id: string;
@@ -97,7 +97,13 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
   const publishAll = (): void => {
     publish(topics.availability, 'online', true);
     for (const camera of options.cameras()) {
-      if (config.homeAssistant) for (const m of discoveryMessages(config.topicPrefix, camera)) publish(m.topic, m.payload, true);
+      if (config.homeAssistant) {
+        for (const m of discoveryMessages(config.topicPrefix, camera)) {
+          // Without thumbnails the image entity would stay empty: an empty config removes it from HA.
+          const isImage = m.topic.startsWith(`${homeAssistantDiscoveryPrefix}/image/`);
+          publish(m.topic, isImage && !thumbnails ? '' : m.payload, true);
+        }
+      }
       publish(topics.motion(camera.id), lastMotion.get(camera.id) ?? 'OFF', true);
       // An empty retained message deletes the frame an earlier Hearth left retained there.
       publish(topics.thumbnail(camera.id), '', true);
