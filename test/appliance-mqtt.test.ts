@@ -6,6 +6,8 @@ import aedes from 'aedes';
 import mqtt from 'mqtt';
 import { silentLogger } from '../src/log.ts';
 import { startMqttBridge, type MqttMotionNotice } from '../src/mqtt/bridge.ts';
+import { parseConfigDocument } from '../src/config/parse.ts';
+import { ConfigError } from '../src/config/validate.ts';
 
 /** A real MQTT broker (aedes) on loopback that can be stopped and started again on the same port. */
 async function startBroker(port = 0): Promise<{ port: number; stop(): Promise<void> }> {
@@ -44,7 +46,7 @@ async function subscriber(port: number) {
   return { messages, last, close: () => client.endAsync(true) };
 }
 
-test('MQTT bridge: discovery, state, motion start/end and thumbnail reach a real broker; broker down never blocks; reconnects', async () => {
+test('MQTT bridge: discovery, state, motion start/end and (opted-in) thumbnail reach a real broker; broker down never blocks; reconnects', async () => {
   let broker = await startBroker();
   const port = broker.port;
   let sub = await subscriber(port);
@@ -52,7 +54,7 @@ test('MQTT bridge: discovery, state, motion start/end and thumbnail reach a real
   let porchState = 'recording';
   const thumbnail = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
   const bridge = startMqttBridge({
-    config: { url: `mqtt://127.0.0.1:${port}`, username: null, password: null, topicPrefix: 'hearth', homeAssistant: true },
+    config: { url: `mqtt://127.0.0.1:${port}`, username: null, password: null, topicPrefix: 'hearth', homeAssistant: true, thumbnails: true },
     log: silentLogger,
     cameras: () => [{ id: 'porch', name: 'Porch' }],
     states: { states: () => [{ cameraId: 'porch', state: porchState }] },
@@ -106,7 +108,9 @@ test('MQTT bridge: discovery, state, motion start/end and thumbnail reach a real
     await waitFor('reconnected', () => bridge.status().connected);
     await waitFor('state republished', () => sub.last('hearth/porch/state') === 'retrying');
     await waitFor('motion republished', () => sub.last('hearth/porch/motion') === 'ON');
-    await waitFor('thumbnail republished', () => sub.messages.has('hearth/porch/thumbnail'));
+    // Thumbnails are not retained: after a reconnect only the clearing empty message is sent.
+    await waitFor('thumbnail topic cleared', () => sub.messages.has('hearth/porch/thumbnail'));
+    assert.equal(sub.last('hearth/porch/thumbnail'), '');
     await waitFor('discovery republished', () => sub.messages.has('homeassistant/binary_sensor/hearth_porch/motion/config'));
 
     await bridge.stop();
@@ -138,4 +142,88 @@ test('MQTT bridge: an unreachable broker at start is reported, not thrown, and s
   const t0 = Date.now();
   await bridge.stop();
   assert.ok(Date.now() - t0 < 3_000);
+});
+
+test('MQTT thumbnails (security M4): off by default; when opted in, never retained for a later subscriber', async () => {
+  const broker = await startBroker();
+  const sub = await subscriber(broker.port);
+  const thumbnail = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 9, 9, 9, 0xff, 0xd9]);
+  let reads = 0;
+  const bridgeWith = (thumbnails: boolean | undefined, cameraId: string) => {
+    const listeners = new Set<(n: MqttMotionNotice) => void>();
+    const bridge = startMqttBridge({
+      config: { url: `mqtt://127.0.0.1:${broker.port}`, username: null, password: null, topicPrefix: 'hearth', homeAssistant: true, ...(thumbnails === undefined ? {} : { thumbnails }) },
+      log: silentLogger,
+      cameras: () => [{ id: cameraId, name: cameraId }],
+      states: { states: () => [{ cameraId, state: 'recording' }] },
+      events: { onEvent: (l) => (listeners.add(l), () => listeners.delete(l)) },
+      readThumbnail: async () => {
+        reads += 1;
+        return thumbnail;
+      },
+      statePollMs: 50,
+      reconnectPeriodMs: 200,
+    });
+    const motion = () => {
+      for (const l of listeners) l({ cameraId, eventId: 1, type: 'start', score: 0.8, startMs: 1000, endMs: null, thumbnailPath: `thumbnails/${cameraId}/1.jpg` });
+    };
+    return { bridge, motion };
+  };
+  const images = (topic: string) => (sub.messages.get(topic) ?? []).filter((payload) => payload.length > 0);
+  const byDefault = bridgeWith(undefined, 'porch');
+  const optedIn = bridgeWith(true, 'yard');
+  try {
+    await waitFor('connected', () => byDefault.bridge.status().connected && optedIn.bridge.status().connected);
+    byDefault.motion();
+    optedIn.motion();
+    await waitFor('motion ON', () => sub.last('hearth/porch/motion') === 'ON' && sub.last('hearth/yard/motion') === 'ON');
+    await waitFor('opted-in thumbnail', () => images('hearth/yard/thumbnail').length === 1);
+    // The opted-in frame came after the default camera's motion: had it been sent, it would be here.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(images('hearth/porch/thumbnail').length, 0, 'no thumbnail without mqtt.thumbnails: true');
+    assert.equal(reads, 1, 'the default bridge never even reads the thumbnail file');
+    assert.equal(sub.last('homeassistant/image/hearth_porch/thumbnail/config'), '', 'no Home Assistant image entity without thumbnails');
+    assert.match(sub.last('homeassistant/image/hearth_yard/thumbnail/config') ?? '', /image_topic/);
+
+    // A subscriber arriving later gets the retained motion state, but no frame.
+    const late = await subscriber(broker.port);
+    try {
+      await waitFor('retained motion for the late subscriber', () => late.last('hearth/yard/motion') === 'ON');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal((late.messages.get('hearth/yard/thumbnail') ?? []).filter((p) => p.length > 0).length, 0, 'thumbnail is not retained');
+    } finally {
+      await late.close();
+    }
+  } finally {
+    await byDefault.bridge.stop();
+    await optedIn.bridge.stop();
+    await sub.close();
+    await broker.stop();
+  }
+});
+
+test('MQTT broker outside the LAN (security M4): refused in the config and by the bridge unless mqtt.allowNonLan', async () => {
+  // 203.0.113.7 is a documentation address: the bridge must refuse it before any connection.
+  const document = { mqtt: { url: 'mqtt://203.0.113.7:1883' } };
+  assert.throws(() => parseConfigDocument(document), (error: unknown) => error instanceof ConfigError && /allowNonLan/.test(error.message));
+  assert.equal(parseConfigDocument({ mqtt: { url: 'mqtt://203.0.113.7:1883', allowNonLan: true } }).mqtt?.allowNonLan, true);
+  assert.equal(parseConfigDocument({ mqtt: { url: 'mqtt://192.168.1.10:1883' } }).mqtt?.thumbnails, false);
+
+  const bridge = startMqttBridge({
+    config: { url: 'mqtt://203.0.113.7:1883', username: null, password: null, topicPrefix: 'hearth', homeAssistant: true },
+    log: silentLogger,
+    cameras: () => [],
+    states: { states: () => [] },
+    events: { onEvent: () => () => undefined },
+    readThumbnail: async () => Buffer.alloc(0),
+    reconnectPeriodMs: 100,
+    connectTimeoutMs: 500,
+  });
+  try {
+    await waitFor('refusal recorded', () => bridge.status().lastError !== null, 5_000);
+    assert.match(bridge.status().lastError ?? '', /outside the local network.*mqtt\.allowNonLan/);
+    assert.equal(bridge.status().connected, false);
+  } finally {
+    await bridge.stop();
+  }
 });

@@ -18,7 +18,9 @@ export type AuditAction =
   | 'user_added'
   | 'user_deleted'
   | 'grant_set'
-  | 'grant_revoked';
+  | 'grant_revoked'
+  // Written by discovery/relocate.ts: a camera followed to a new address (no user).
+  | 'camera_relocated';
 
 export type AuditOutcome = 'ok' | 'denied' | 'failed';
 

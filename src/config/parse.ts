@@ -24,6 +24,8 @@ import {
   describe,
   type Plain,
 } from './validate.ts';
+import { isIP } from 'node:net';
+import { isLanAddress } from '../net/lanAddress.ts';
 
 const topLevelKeys = ['http', 'discovery', 'retention', 'recording', 'mqtt', 'cameras'] as const;
 
@@ -92,17 +94,26 @@ export function parseConfigDocument(document: unknown): Omit<HearthConfig, 'data
 }
 
 function parseMqtt(mqtt: Plain): MqttConfig {
-  rejectUnknownKeys(mqtt, ['url', 'username', 'password', 'topicPrefix', 'homeAssistant'], 'mqtt');
+  rejectUnknownKeys(mqtt, ['url', 'username', 'password', 'topicPrefix', 'homeAssistant', 'thumbnails', 'allowNonLan'], 'mqtt');
   const topicPrefix = optionalString(mqtt, 'topicPrefix', 'mqtt') ?? 'hearth';
   if (/[#+\s]/.test(topicPrefix)) {
     throw new ConfigError('mqtt.topicPrefix', 'must not contain spaces or the MQTT wildcards + and #');
   }
+  const url = urlWithScheme(requiredString(mqtt, 'url', 'mqtt'), 'mqtt.url', ['mqtt:', 'mqtts:']);
+  const allowNonLan = optionalBoolean(mqtt, 'allowNonLan', 'mqtt', false);
+  const host = new URL(url).hostname;
+  // Names are checked when the bridge resolves them; a literal can be refused here.
+  if (!allowNonLan && isIP(host.replace(/^\[|\]$/g, '')) !== 0 && !isLanAddress(host)) {
+    throw new ConfigError('mqtt.url', `${host} is outside the local network; use the broker's LAN address, or set mqtt.allowNonLan: true to send camera data there`);
+  }
   return {
-    url: urlWithScheme(requiredString(mqtt, 'url', 'mqtt'), 'mqtt.url', ['mqtt:', 'mqtts:']),
+    url,
     username: optionalString(mqtt, 'username', 'mqtt'),
     password: optionalString(mqtt, 'password', 'mqtt'),
     topicPrefix,
     homeAssistant: optionalBoolean(mqtt, 'homeAssistant', 'mqtt', true),
+    thumbnails: optionalBoolean(mqtt, 'thumbnails', 'mqtt', false),
+    allowNonLan,
   };
 }
 

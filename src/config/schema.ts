@@ -34,6 +34,10 @@ export interface MqttConfig {
   password: string | null;
   topicPrefix: string;
   homeAssistant: boolean;
+  /** Publish motion thumbnails (not retained). Off unless set: the broker's ACL then decides who sees them. */
+  thumbnails?: boolean;
+  /** Allow a broker outside the LAN (public address or a name resolving to one). Default false. */
+  allowNonLan?: boolean;
 }
 
 export interface CameraOnvifConfig {

@@ -8,8 +8,12 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 
-/** Far above any real device/media SOAP answer (GetProfiles of a 16-channel NVR is ~200 KiB). */
-export const defaultMaxOnvifResponseBytes = 2 * 1024 * 1024;
+/**
+ * Real answers are a few KiB (the largest captured, a Hikvision PTZ's GetProfiles, is 32 KiB;
+ * a 16-channel NVR's is about 200 KiB). Every byte allowed here is a byte the XML readers
+ * must get through, so the cap stays near the largest real answer rather than far above it.
+ */
+export const defaultMaxOnvifResponseBytes = 256 * 1024;
 
 export class ResponseTooLargeError extends Error {
   override name = 'ResponseTooLargeError';

@@ -19,6 +19,8 @@
  *   listener would crash the process (the package's Discovery emits them), so
  *   every Cam gets both listeners.
  * - Response bodies are read without a size limit; boundedAgent.ts caps the bytes.
+ * - Its parseSOAPString strips namespaces with a regex that is quadratic on hostile
+ *   bodies and runs before we see the XML; onvifPackageGuard.ts prices it first.
  * - Its wrappers drop the HTTP status, so an HTTP 401 with an HTML page (Hikvision)
  *   surfaced as "Wrong ONVIF SOAP response". We watch 'rawResponse' for the status:
  *   a 401, whatever the body, is a refused password.
@@ -28,6 +30,9 @@
  *   Media2 where Media1 gives no stream.
  */
 import type { Url } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
+// Must load before 'onvif': it wraps the package's quadratic regex (onvifPackageGuard.ts).
+import './onvifPackageGuard.ts';
 import { Cam } from 'onvif';
 import { silentLogger, type Logger } from '../log.ts';
 import {
@@ -39,6 +44,7 @@ import {
   OnvifTimeoutError,
 } from './onvifErrors.ts';
 import { isLanUrl } from './lanUrl.ts';
+import { sharedOnvifWorkerPool } from './onvifWorkerPool.ts';
 import { boundedAgent } from './boundedAgent.ts';
 import { normalizeMacs } from './macAddress.ts';
 import { mediaReader, mediaServicesOf, type SoapCall, type StreamUris } from './onvifMedia.ts';
@@ -113,7 +119,19 @@ interface CamInternals {
   _parseUrl(address: string): Url;
 }
 
-export async function connectOnvif(options: OnvifConnectOptions): Promise<OnvifDevice> {
+/**
+ * Connect to an ONVIF device. The conversation runs in a worker thread with a deadline
+ * (onvifWorkerPool.ts): a device whose answers cost CPU can stall only that worker, which
+ * is then terminated, never the event loop that indexes every camera's recording.
+ * HEARTH_ONVIF_WORKER=off runs it on this thread (debugging).
+ */
+export function connectOnvif(options: OnvifConnectOptions): Promise<OnvifDevice> {
+  if (process.env.HEARTH_ONVIF_WORKER === 'off' || !isMainThread) return connectOnvifInThisThread(options);
+  return sharedOnvifWorkerPool().connect(options);
+}
+
+/** The conversation itself, on the calling thread (the worker's side of connectOnvif). */
+export async function connectOnvifInThisThread(options: OnvifConnectOptions): Promise<OnvifDevice> {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const log = options.log ?? silentLogger;
   const parsed = parseDeviceUrl(options.url);

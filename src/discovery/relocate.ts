@@ -3,6 +3,12 @@
  * reshuffles after a power cut) and follow it. A swap hits two cameras at once and a
  * storm hits all of them, so one discovery probe is shared by every camera waiting
  * for it, and ONVIF questions to candidates run with bounded concurrency.
+ *
+ * Anything on the LAN can answer discovery, and asking a candidate "who are you" means
+ * offering it this camera's credentials. Where the camera's MAC is bound and the kernel's
+ * neighbour table knows the candidate's, a different MAC is skipped before any request;
+ * where either is unknown (loopback, routed subnets) it is asked as before. Every followed
+ * move is written to the audit log.
  */
 import type { Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';
@@ -14,6 +20,8 @@ import { connectOnvif, OnvifAuthError, OnvifError, type OnvifConnectOptions, typ
 import { orderXaddrs } from './xaddrOrder.ts';
 import type { DiscoveredDevice } from './wsDiscoveryProbe.ts';
 import { limiter } from './limiter.ts';
+import { neighbourMacOf } from './neighbourTable.ts';
+import { recordAudit } from '../auth/audit.ts';
 
 export interface RelocatorOptions {
   db: Db;
@@ -26,6 +34,8 @@ export interface RelocatorOptions {
   connect?: (options: OnvifConnectOptions) => Promise<OnvifDevice>;
   /** Don't search again for the same camera sooner than this. Default 5 s. */
   minIntervalMs?: number;
+  /** MAC the neighbour table holds for a candidate URL's host, or null. Default: the kernel's table (neighbourTable.ts). */
+  neighbourMac?: (url: string) => Promise<string | null>;
 }
 
 export interface Relocator {
@@ -52,6 +62,7 @@ function withCredentialsOf(oldUrl: string | null, newUri: string): string {
 export function createRelocator(options: RelocatorOptions): Relocator {
   const { db, log } = options;
   const connect = options.connect ?? connectOnvif;
+  const neighbourMac = options.neighbourMac ?? ((url: string) => neighbourMacOf(url));
   const limit = limiter(options.maxConcurrent ?? 4);
   const minIntervalMs = options.minIntervalMs ?? 5_000;
   const running = new Map<string, Promise<string | null>>();
@@ -81,12 +92,24 @@ export function createRelocator(options: RelocatorOptions): Relocator {
       const outcome = await limit(async () => {
         for (const url of urls) {
           let device: OnvifDevice | null = null;
+          let macSeen: string | null = null;
           try {
+            macSeen = camera.mac === null ? null : await neighbourMac(url);
+            if (camera.mac !== null && macSeen !== null && macSeen !== camera.mac) {
+              log.warn('relocation candidate has another MAC; not offered the camera credentials', {
+                event: 'camera.relocate_mac_mismatch',
+                camera: cameraId,
+                url,
+                expectedMac: camera.mac,
+                neighbourMac: macSeen,
+              });
+              return null;
+            }
             device = await connect({ url, username: secrets.onvifUsername ?? '', password: secrets.onvifPassword ?? '', timeoutMs: options.timeoutMs ?? 4_000, log });
             const found = await device.getDeviceIdentity();
             if (!sameIdentity(camera, found)) return null;
             const uris = await device.getStreamUris();
-            return { url, main: uris.main.uri, sub: uris.sub?.uri ?? null };
+            return { url, main: uris.main.uri, sub: uris.sub?.uri ?? null, macSeen };
           } catch (error) {
             if (!(error instanceof OnvifError)) throw error;
             // Other cameras refuse this camera's password: expected, not a failure.
@@ -109,6 +132,18 @@ export function createRelocator(options: RelocatorOptions): Relocator {
         from: camera.onvifUrl,
         to: outcome.url,
         streamHost: new URL(main).host,
+      });
+      recordAudit(db, {
+        atMs: Date.now(),
+        userId: null,
+        username: null,
+        action: 'camera_relocated',
+        cameraId,
+        outcome: 'ok',
+        address: new URL(outcome.url).host,
+        detail: `from ${camera.onvifUrl ?? '(none)'} to ${outcome.url}; serial ${camera.serialNumber}; ${
+          outcome.macSeen !== null ? `MAC ${outcome.macSeen} matches the bound one` : `MAC not checked (${camera.mac === null ? 'none bound' : 'not in the neighbour table'})`
+        }`,
       });
       // The recorder retries at once (it may be waiting out a slow backoff); motion follows the new URL.
       cameraChanged(db, cameraId, log);

@@ -36,7 +36,7 @@ export interface ProbeOptions {
   interfaceAddresses: string[];
   /** How long to collect replies. */
   timeoutMs: number;
-  /** Datagrams larger than this are ignored. Default 32 KiB (a real ProbeMatches is 1–4 KiB). */
+  /** Datagrams larger than this are ignored. Default 16 KiB (a real ProbeMatches is 1–4 KiB). */
   maxResponseBytes?: number;
   /** Stop collecting after this many distinct devices. Default 256. */
   maxMatches?: number;
@@ -68,7 +68,8 @@ export interface ProbeReport {
 }
 
 const wsdNamespace = 'http://schemas.xmlsoap.org/ws/2005/04/discovery';
-const defaultMaxResponseBytes = 32 * 1024;
+// Real ProbeMatches are 1.3–3.2 KiB (the captured five); 16 KiB leaves room and bounds parse work per datagram.
+const defaultMaxResponseBytes = 16 * 1024;
 const defaultMaxMatches = 256;
 /** Bounds on one ProbeMatch; far above anything a camera sends. */
 const maxUrnChars = 256;

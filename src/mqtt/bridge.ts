@@ -1,6 +1,10 @@
 /**
- * The one home of the `mqtt` package: publishes camera state, motion events, thumbnails
- * and Home Assistant discovery to an optional LAN broker.
+ * The one home of the `mqtt` package: publishes camera state, motion events, (opt-in)
+ * thumbnails and Home Assistant discovery to an optional LAN broker.
+ *
+ * Whoever may subscribe on the broker sees what is published, outside Hearth's grants:
+ * so thumbnails are off unless `mqtt.thumbnails: true`, never retained (a late subscriber
+ * does not get the last frame), and the broker must be on the LAN unless `mqtt.allowNonLan`.
  *
  * Recording must never wait on the broker: nothing here is awaited by the recorder or
  * the motion worker, publishes while disconnected are dropped (not queued, so memory is
@@ -8,10 +12,13 @@
  * broker converges to the truth as soon as it is back.
  */
 import { redactUrl } from '../net/redactCredentials.ts';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
+import { isLanAddress } from '../net/lanAddress.ts';
 import type { MqttConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { discoveryMessages, mqttTopics } from './homeAssistant.ts';
+import { discoveryMessages, homeAssistantDiscoveryPrefix, mqttTopics } from './homeAssistant.ts';
 
 export interface MqttCamera {
   id: string;
@@ -74,23 +81,14 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
   const topics = mqttTopics(config.topicPrefix);
   const lastState = new Map<string, string>();
   const lastMotion = new Map<string, 'ON' | 'OFF'>();
-  const lastThumbnail = new Map<string, Buffer>();
   let status: MqttBridgeStatus = { connected: false, lastError: null, sinceMs: Date.now() };
   let stopped = false;
 
-  const client: MqttClient = mqtt.connect(config.url, {
-    username: config.username ?? undefined,
-    password: config.password ?? undefined,
-    clientId: `${config.topicPrefix}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
-    reconnectPeriod: options.reconnectPeriodMs ?? 5_000,
-    connectTimeout: options.connectTimeoutMs ?? 10_000,
-    // Drop, don't queue, while offline: the republish on connect restores what matters.
-    queueQoSZero: false,
-    will: { topic: topics.availability, payload: Buffer.from('offline'), retain: true, qos: 1 },
-  });
+  const thumbnails = config.thumbnails === true;
+  let client: MqttClient | null = null;
 
   const publish = (topic: string, payload: string | Buffer, retain: boolean): void => {
-    if (!client.connected) return;
+    if (client === null || !client.connected) return;
     client.publish(topic, payload, { qos: 0, retain }, (error) => {
       if (error) log.warn('mqtt publish failed', { event: 'mqtt.publish_failed', topic, error: error.message });
     });
@@ -99,10 +97,16 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
   const publishAll = (): void => {
     publish(topics.availability, 'online', true);
     for (const camera of options.cameras()) {
-      if (config.homeAssistant) for (const m of discoveryMessages(config.topicPrefix, camera)) publish(m.topic, m.payload, true);
+      if (config.homeAssistant) {
+        for (const m of discoveryMessages(config.topicPrefix, camera)) {
+          // Without thumbnails the image entity would stay empty: an empty config removes it from HA.
+          const isImage = m.topic.startsWith(`${homeAssistantDiscoveryPrefix}/image/`);
+          publish(m.topic, isImage && !thumbnails ? '' : m.payload, true);
+        }
+      }
       publish(topics.motion(camera.id), lastMotion.get(camera.id) ?? 'OFF', true);
-      const thumb = lastThumbnail.get(camera.id);
-      if (thumb) publish(topics.thumbnail(camera.id), thumb, true);
+      // An empty retained message deletes the frame an earlier Hearth left retained there.
+      publish(topics.thumbnail(camera.id), '', true);
     }
     for (const [cameraId, state] of lastState) publish(topics.state(cameraId), state, true);
   };
@@ -122,15 +126,40 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
     status = { connected, lastError: error ?? status.lastError, sinceMs: status.connected !== connected ? Date.now() : status.sinceMs };
   };
 
-  client.on('connect', () => {
-    setConnected(true, null);
-    pollStates();
-    publishAll();
+  const connect = (): void => {
+    const connected = mqtt.connect(config.url, {
+      username: config.username ?? undefined,
+      password: config.password ?? undefined,
+      clientId: `${config.topicPrefix}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      reconnectPeriod: options.reconnectPeriodMs ?? 5_000,
+      connectTimeout: options.connectTimeoutMs ?? 10_000,
+      // Drop, don't queue, while offline: the republish on connect restores what matters.
+      queueQoSZero: false,
+      will: { topic: topics.availability, payload: Buffer.from('offline'), retain: true, qos: 1 },
+    });
+    connected.on('connect', () => {
+      setConnected(true, null);
+      pollStates();
+      publishAll();
+    });
+    connected.on('close', () => setConnected(false, null));
+    connected.on('offline', () => setConnected(false, null));
+    // Without an 'error' listener mqtt.js would crash the process on a refused connection.
+    connected.on('error', (error) => setConnected(false, error.message));
+    client = connected;
+  };
+
+  const lanChecked = config.allowNonLan === true ? Promise.resolve(null) : brokerOutsideLan(config.url);
+  void lanChecked.then((outside) => {
+    if (stopped) return;
+    if (outside === null) {
+      connect();
+      return;
+    }
+    const message = `mqtt.url ${redactUrl(config.url)} reaches ${outside}, outside the local network: nothing is published; use the broker's LAN address, or set mqtt.allowNonLan: true`;
+    log.error('mqtt broker refused: not on the LAN', { event: 'mqtt.broker_not_lan', url: redactUrl(config.url), address: outside });
+    setConnected(false, message);
   });
-  client.on('close', () => setConnected(false, null));
-  client.on('offline', () => setConnected(false, null));
-  // Without an 'error' listener mqtt.js would crash the process on a refused connection.
-  client.on('error', (error) => setConnected(false, error.message));
 
   const onMotion = (notice: MqttMotionNotice): void => {
     const motion = notice.type === 'start' ? 'ON' : 'OFF';
@@ -141,7 +170,7 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
       JSON.stringify({ type: notice.type, camera: notice.cameraId, eventId: notice.eventId, score: notice.score, startMs: notice.startMs, endMs: notice.endMs }),
       false,
     );
-    if (notice.thumbnailPath !== null) void publishThumbnail(notice.cameraId, notice.thumbnailPath);
+    if (thumbnails && notice.thumbnailPath !== null) void publishThumbnail(notice.cameraId, notice.thumbnailPath);
   };
 
   const publishThumbnail = async (cameraId: string, path: string): Promise<void> => {
@@ -151,8 +180,7 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
         log.warn('thumbnail too large for mqtt, skipped', { event: 'mqtt.thumbnail_skipped', camera: cameraId, bytes: image.length });
         return;
       }
-      lastThumbnail.set(cameraId, image);
-      publish(topics.thumbnail(cameraId), image, true);
+      publish(topics.thumbnail(cameraId), image, false);
     } catch (error) {
       log.warn('cannot read thumbnail for mqtt', { event: 'mqtt.thumbnail_unreadable', camera: cameraId, error: (error as Error).message });
     }
@@ -169,15 +197,35 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
       stopped = true;
       clearInterval(poller);
       unsubscribe();
-      // Say goodbye cleanly when we can; the will covers the case where we cannot.
-      if (client.connected) publish(topics.availability, 'offline', true);
-      await Promise.race([
-        client.endAsync(false),
-        new Promise<void>((resolve) => setTimeout(resolve, stopTimeoutMs).unref()),
-      ]);
-      if (!client.disconnected) client.end(true);
+      await lanChecked.catch(() => undefined);
+      const current = client as MqttClient | null;
+      if (current !== null) {
+        // Say goodbye cleanly when we can; the will covers the case where we cannot.
+        if (current.connected) publish(topics.availability, 'offline', true);
+        await Promise.race([
+          current.endAsync(false),
+          new Promise<void>((resolve) => setTimeout(resolve, stopTimeoutMs).unref()),
+        ]);
+        if (!current.disconnected) current.end(true);
+      }
       setConnected(false, null);
     },
   };
 }
 
+
+/**
+ * The first address of the broker outside the LAN, or null when every one is inside.
+ * A name is resolved here (all its addresses): a public name must not slip through.
+ */
+async function brokerOutsideLan(url: string): Promise<string | null> {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) !== 0) return isLanAddress(host) ? null : host;
+  try {
+    const addresses = await lookup(host, { all: true });
+    return addresses.find((entry) => !isLanAddress(entry.address))?.address ?? null;
+  } catch {
+    // Unresolvable now: mqtt.js will report it and retry; refuse nothing we cannot see.
+    return null;
+  }
+}
