@@ -177,9 +177,10 @@ function parseCamera(value: unknown, keyPath: string): CameraConfig {
     rejectUnknownKeys(s, ['main', 'sub'], path);
     const main = requiredString(s, 'main', path);
     const sub = optionalString(s, 'sub', path);
+    // Normalized (new URL().href): a password holding '@' or a space is stored as %40 / %20, which ffmpeg decodes.
     streams = {
-      main: urlWithScheme(main, join(path, 'main'), ['rtsp:', 'rtsps:']),
-      sub: sub === null ? null : urlWithScheme(sub, join(path, 'sub'), ['rtsp:', 'rtsps:']),
+      main: new URL(urlWithScheme(main, join(path, 'main'), ['rtsp:', 'rtsps:'])).href,
+      sub: sub === null ? null : new URL(urlWithScheme(sub, join(path, 'sub'), ['rtsp:', 'rtsps:'])).href,
     };
   }
   if (onvif === null && streams === null) {

@@ -16,6 +16,7 @@ import { HttpError, notFound } from '../errors.ts';
 import { cameraIdParam, rangeParams } from '../validate.ts';
 import { currentUser } from '../session.ts';
 import { privateNoStore, requireCamera } from '../access.ts';
+import { withoutUrls } from '../../net/redactCredentials.ts';
 
 export const maxListRangeMs = 24 * 3_600_000;
 /** A day of 10 s segments is 8,640 rows; anything above this is not a real recording. */
@@ -24,11 +25,14 @@ export const maxSegmentRows = 20_000;
 export function cameraRoutes(ctx: RouteContext): Router {
   const router = Router();
 
-  const view = (camera: CameraRow) => {
+  const view = (camera: CameraRow, admin: boolean) => {
+    const status = cameraStatusView(ctx.status, camera);
+    // Viewers learn why a camera is down, not where it lives (nor any password in its URL).
+    if (!admin && status.lastError !== null) status.lastError = withoutUrls(status.lastError);
     return {
       id: camera.id,
       name: camera.name,
-      ...cameraStatusView(ctx.status, camera),
+      ...status,
       identity: { serial: camera.serialNumber, verified: camera.identityVerified },
     };
   };
@@ -39,7 +43,7 @@ export function cameraRoutes(ctx: RouteContext): Router {
       .map((id) => getCamera(ctx.db, id))
       .filter((c): c is CameraRow => c !== null);
     privateNoStore(res);
-    res.json(cameras.map(view));
+    res.json(cameras.map((c) => view(c, user.role === 'admin')));
   });
 
   router.get('/cameras/:id', (req, res) => {
@@ -48,7 +52,7 @@ export function cameraRoutes(ctx: RouteContext): Router {
     const camera = getCamera(ctx.db, id);
     if (!camera) throw notFound('no camera here: it does not exist or you may not see it');
     privateNoStore(res);
-    res.json(view(camera));
+    res.json(view(camera, currentUser(res).role === 'admin'));
   });
 
   router.get('/cameras/:id/segments', (req, res) => {
