@@ -29,7 +29,7 @@ export function exportRoutes(ctx: RouteContext): Router {
     }
     const pieces: ExportPiece[] = [];
     for (const segment of segmentsOverlapping(ctx.db, cameraId, range.fromMs, range.toMs, maxExportSegments)) {
-      const file = await fileOfRow(ctx.log, ctx.recordingRoot, segment.path);
+      const file = await fileOfRow(ctx.log, ctx.recordingRoot, segment);
       if (!file) continue;
       const inpoint = range.fromMs > segment.startMs ? (range.fromMs - segment.startMs) / 1000 : null;
       const outpoint = range.toMs < segment.endMs ? (range.toMs - segment.startMs) / 1000 : null;
