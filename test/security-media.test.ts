@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loggedIn, startServerFixture } from './helpers/serverFixture.ts';
+import http from 'node:http';
+import { Client, loggedIn, startServerFixture } from './helpers/serverFixture.ts';
 import { recordingRoot } from '../src/recording/layout.ts';
 import { snapshotFromRecording, SnapshotBusyError } from '../src/playback/snapshotFromRecording.ts';
 
@@ -122,6 +123,81 @@ test('L6: a live-only grant gets no hours-old recorded frame; a fresh one, and r
     const now = await lodger.request('/api/cameras/front-door/snapshot');
     assert.equal(now.status, 200);
     assert.equal(jpegSize(Buffer.from(await now.arrayBuffer())), '320x240');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('L5: an export in progress is cut by a revoked grant and by logout; a burst cannot exceed the 2-export cap', async () => {
+  const server = await startServerFixture();
+  try {
+    // 300 segments (~20 min) per camera: a download that outlives the socket buffers of a reader that stops reading.
+    const root = recordingRoot(server.dataDir);
+    const startMs = Date.UTC(2026, 10, 21, 0, 0, 0);
+    for (const id of ['nursery', 'garden']) {
+      mkdirSync(path.join(root, id, '2026-11-21'), { recursive: true });
+      const insert = server.db.prepare('INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path) VALUES (?, ?, ?, ?, ?)');
+      for (let i = 0; i < 300; i += 1) {
+        const rel = `${id}/2026-11-21/long-${i}.mp4`;
+        copyFileSync(server.media.get(id)!.file, path.join(root, rel));
+        insert.run(id, startMs + i * 4_000, startMs + (i + 1) * 4_000, 1, rel);
+      }
+    }
+    const range = `from=${startMs}&to=${startMs + 300 * 4_000}`;
+    const fullBytes = 300 * server.media.get('nursery')!.bytes.length;
+
+    /** Reads the first chunk, pauses (TCP backpressure stalls ffmpeg), runs `cut`, then drains: bytes, and whether it ended incomplete. */
+    const cutDownload = (client: Client, camera: string, cut: () => Promise<void>): Promise<{ bytes: number; error: boolean; ms: number }> =>
+      new Promise((resolve, reject) => {
+        const req = http.get(`${server.url}/api/export?camera=${camera}&${range}`, { headers: { Cookie: client.cookie ?? '' } }, (res) => {
+          if (res.statusCode !== 200) {
+            reject(new Error(`export answered ${res.statusCode}`));
+            return;
+          }
+          let bytes = 0;
+          let started = 0;
+          let complete = false;
+          res.once('data', (chunk: Buffer) => {
+            bytes += chunk.length;
+            res.pause();
+            setTimeout(() => {
+              started = Date.now();
+              cut().then(() => {
+                res.on('data', (more: Buffer) => (bytes += more.length));
+                res.resume();
+              }, reject);
+            }, 500);
+          });
+          res.on('end', () => (complete = true));
+          res.on('close', () => resolve({ bytes, error: !complete || res.errored !== null, ms: Date.now() - started }));
+        });
+        req.on('error', () => undefined);
+      });
+
+    const admin = await loggedIn(server.url, 'ann');
+    const bob = await loggedIn(server.url, 'bob');
+    const revoked = await cutDownload(bob, 'nursery', async () => {
+      assert.equal((await admin.request('/api/users/bob/grants/nursery', { method: 'DELETE' })).status, 204);
+    });
+    const kid = await loggedIn(server.url, 'kid');
+    const loggedOut = await cutDownload(kid, 'garden', async () => {
+      const other = new Client(server.url);
+      other.cookie = kid.cookie;
+      assert.equal((await other.request('/api/logout', { method: 'POST' })).status, 204);
+    });
+    console.log(`exports cut: on revoke after ${revoked.bytes} of ${fullBytes} bytes (${revoked.ms} ms), on logout after ${loggedOut.bytes} bytes (${loggedOut.ms} ms)`);
+    for (const cut of [revoked, loggedOut]) {
+      assert.ok(cut.error, 'the download ends in an error, not a complete file');
+      assert.ok(cut.bytes < fullBytes);
+    }
+    assert.ok(server.logLines.some((l) => l.includes('export.revoked')));
+
+    // The burst: 5 exports at once by an admin, while none runs: 2 start, 3 get 503.
+    await new Promise((r) => setTimeout(r, 500)); // the cut ffmpegs exit and free their slots
+    const burst = await Promise.all(Array.from({ length: 5 }, () => admin.request(`/api/export?camera=nursery&${range}`)));
+    const statuses = burst.map((r) => r.status).sort();
+    for (const r of burst) await r.body?.cancel();
+    assert.deepEqual(statuses, [200, 200, 503, 503, 503]);
   } finally {
     await server.stop();
   }

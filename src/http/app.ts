@@ -87,7 +87,7 @@ export function createApp(deps: AppDeps): Express {
     recordingRoot: root,
     status: deps.status ?? noStatusSource,
     live: deps.live ?? noLiveSource,
-    snapshot: deps.snapshot ?? snapshotFromRecording(deps.db, root, ffmpegPath),
+    snapshot: deps.snapshot ?? snapshotFromRecording(deps.db, root, ffmpegPath, { now }),
     ffmpegPath,
     throttle,
     loginGuard: new LoginGuard(deps.db, throttle, now),
