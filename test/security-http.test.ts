@@ -198,3 +198,17 @@ test('L4: a loopback request forwarded by a proxy is refused, not taken as local
     await server.stop();
   }
 });
+
+test('L2: adoption by ONVIF address takes LAN IP literals only (no public address, no host name)', async () => {
+  const server = await startServerFixture();
+  try {
+    const admin = await loggedIn(server.url, 'ann');
+    for (const onvifUrl of ['http://203.0.113.7:18600/onvif/device_service', 'http://camera.example.com/onvif/device_service', 'http://[2001:db8::7]/onvif/device_service']) {
+      const answer = await admin.json('/api/cameras/adopt', 'POST', { onvifUrl, username: 'admin', password: 'secret-pass' });
+      assert.equal(answer.status, 400, onvifUrl);
+      assert.match(((await answer.json()) as { message: string }).message, /private \(LAN\) IP address/);
+    }
+  } finally {
+    await server.stop();
+  }
+});

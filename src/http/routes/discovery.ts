@@ -85,6 +85,8 @@ export function discoveryRoutes(ctx: RouteContext, discovery: DiscoveryService |
     const onvifUrl = optionalString(body, 'onvifUrl', 2048) ?? optionalString(body, 'xaddr', 2048);
     if (!onvifUrl) throw badRequest('"onvifUrl" (or "xaddr", from GET /api/discovery) is required');
     if (!/^https?:\/\//.test(onvifUrl)) throw badRequest('"onvifUrl" must be an http:// or https:// ONVIF device service URL');
+    // LAN only, like stream URLs (L2): the credentials typed here must not go to a public host, and a name may resolve anywhere.
+    if (!isLanUrl(onvifUrl)) throw badRequest('"onvifUrl" must point at a private (LAN) IP address, e.g. http://192.168.1.20/onvif/device_service');
     const id = optionalString(body, 'id', 40);
     const name = optionalString(body, 'name', 80);
     try {
