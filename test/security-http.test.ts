@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, loggedIn, passwordOf, startServerFixture } from './helpers/serverFixture.ts';
@@ -94,6 +95,12 @@ test('H2: 30 parallel wrong logins from one address: at most 10 evaluated (401),
     assert.ok(counts[401] >= 1);
     const rows = (server.db.prepare("SELECT count(*) AS n FROM login_failures WHERE address = '127.0.0.20'").get() as { n: number }).n;
     assert.equal(rows, counts[401], 'every evaluated guess is counted, nothing else');
+    // Parallel RIGHT passwords from one machine (a household's tabs, a script) are not
+    // refused: an attempt still being checked holds a place in the budget until it succeeds.
+    const right = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => rawRequest(`${server.url}/api/login`, { body: { username: ['bob', 'kid', 'gran', 'lodger'][i % 4], password: passwordOf(['bob', 'kid', 'gran', 'lodger'][i % 4]!) }, localAddress: '127.0.0.21' })),
+    );
+    assert.deepEqual([...new Set(right.map((a) => a.status))], [200]);
   } finally {
     await server.stop();
   }
@@ -199,15 +206,45 @@ test('L4: a loopback request forwarded by a proxy is refused, not taken as local
   }
 });
 
+/**
+ * This process may only talk to loopback: while `run` runs, a TCP connect to any other
+ * host fails at once inside the process (no packet, no DNS lookup) and is counted. A
+ * build without the L2 check then fails this test instead of sending anything out.
+ */
+async function loopbackOnly<T>(run: () => Promise<T>): Promise<{ result: T; blocked: string[] }> {
+  type AnyFn = (this: net.Socket, ...args: unknown[]) => net.Socket;
+  const original = net.Socket.prototype.connect as unknown as AnyFn;
+  const blocked: string[] = [];
+  (net.Socket.prototype as unknown as { connect: AnyFn }).connect = function (this: net.Socket, ...args: unknown[]) {
+    const first = args[0];
+    const options = (Array.isArray(first) ? first[0] : first) as { host?: unknown; path?: unknown } | number | string;
+    const host = typeof options === 'object' && options !== null && typeof options.path !== 'string' ? String(options.host ?? 'localhost') : 'localhost';
+    if (!/^(127\.|::1$|localhost$|::ffff:127\.)/.test(host)) {
+      blocked.push(host);
+      process.nextTick(() => this.destroy(Object.assign(new Error(`connect to ${host} blocked by the test (loopback only)`), { code: 'ECONNREFUSED' })));
+      return this;
+    }
+    return original.apply(this, args);
+  };
+  try {
+    return { result: await run(), blocked };
+  } finally {
+    (net.Socket.prototype as unknown as { connect: AnyFn }).connect = original;
+  }
+}
+
 test('L2: adoption by ONVIF address takes LAN IP literals only (no public address, no host name)', async () => {
   const server = await startServerFixture();
   try {
     const admin = await loggedIn(server.url, 'ann');
-    for (const onvifUrl of ['http://203.0.113.7:18600/onvif/device_service', 'http://camera.example.com/onvif/device_service', 'http://[2001:db8::7]/onvif/device_service']) {
-      const answer = await admin.json('/api/cameras/adopt', 'POST', { onvifUrl, username: 'admin', password: 'secret-pass' });
-      assert.equal(answer.status, 400, onvifUrl);
-      assert.match(((await answer.json()) as { message: string }).message, /private \(LAN\) IP address/);
-    }
+    const { blocked } = await loopbackOnly(async () => {
+      for (const onvifUrl of ['http://203.0.113.7:18600/onvif/device_service', 'http://camera.example.com/onvif/device_service', 'http://[2001:db8::7]/onvif/device_service']) {
+        const answer = await admin.json('/api/cameras/adopt', 'POST', { onvifUrl, username: 'admin', password: 'secret-pass' });
+        assert.equal(answer.status, 400, onvifUrl);
+        assert.match(((await answer.json()) as { message: string }).message, /private \(LAN\) IP address/);
+      }
+    });
+    assert.deepEqual(blocked, [], 'no connection attempt off loopback');
   } finally {
     await server.stop();
   }

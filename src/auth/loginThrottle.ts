@@ -63,9 +63,14 @@ function limitingFailureMs(db: Db, where: string, values: string[], sinceMs: num
   return row?.atMs ?? null;
 }
 
-/** A successful login forgives that account's failures from that address (the attempt's own row included). */
-export function clearLoginFailures(db: Db, address: string, username: string): void {
-  db.prepare('DELETE FROM login_failures WHERE address = ? AND username = ?').run(address, username.toLowerCase());
+/**
+ * A successful login forgives that account's failures from that address (the attempt's
+ * own row included), except the rows of attempts still being evaluated (`pending`).
+ */
+export function clearLoginFailures(db: Db, address: string, username: string, pending: ReadonlySet<number> = new Set()): void {
+  const rows = db.prepare('SELECT id FROM login_failures WHERE address = ? AND username = ?').all(address, username.toLowerCase()) as { id: number }[];
+  const remove = db.prepare('DELETE FROM login_failures WHERE id = ?');
+  for (const row of rows) if (!pending.has(row.id)) remove.run(row.id);
 }
 
 /** An attempt that was counted but never evaluated (e.g. the queue was full) is taken back. */
