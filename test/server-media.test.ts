@@ -117,8 +117,9 @@ test('export: one MP4 of the range by stream copy, only with the export scope', 
 test('snapshot (last recorded frame) and event thumbnails are JPEG, private', async () => {
   const server = await startServerFixture();
   try {
-    const lodger = await loggedIn(server.url, 'lodger');
-    const snap = await lodger.request('/api/cameras/front-door/snapshot');
+    // kid has recordings of front-door (a live-only grant gets no days-old frame: security-media).
+    const viewer = await loggedIn(server.url, 'kid');
+    const snap = await viewer.request('/api/cameras/front-door/snapshot');
     assert.equal(snap.status, 200, await snap.clone().text());
     assert.equal(snap.headers.get('content-type'), 'image/jpeg');
     assert.equal(snap.headers.get('cache-control'), 'private, no-store');
@@ -149,9 +150,10 @@ test('snapshot (last recorded frame) and event thumbnails are JPEG, private', as
 });
 
 test('a snapshot whose newest recording vanished comes from the one before; none readable is a 503 to retry, never a 500', async () => {
-  const server = await startServerFixture();
+  let clockMs = Date.now();
+  const server = await startServerFixture({ now: () => clockMs });
   try {
-    const lodger = await loggedIn(server.url, 'lodger');
+    const lodger = await loggedIn(server.url, 'kid'); // recordings of front-door
     const rows = server.db.prepare("SELECT path FROM segments WHERE camera_id = 'front-door' ORDER BY start_ms DESC").all() as { path: string }[];
     assert.ok(rows.length >= 2);
     // Pruned or set aside between the index query and ffmpeg: the file is gone, the row not yet.
@@ -160,6 +162,7 @@ test('a snapshot whose newest recording vanished comes from the one before; none
     assert.equal(snap.status, 200, await snap.clone().text());
     assert.equal(Buffer.from(await snap.arrayBuffer()).readUInt16BE(0), 0xffd8);
     for (const row of rows.slice(1)) writeFileSync(path.join(recordingRoot(server.dataDir), row.path), 'not a video');
+    clockMs += 5_000; // past the snapshot cache (2 s)
     const none = await lodger.request('/api/cameras/front-door/snapshot');
     assert.equal(none.status, 503);
     assert.equal(none.headers.get('retry-after'), '5');

@@ -73,6 +73,40 @@ export function queryAudit(db: Db, query: AuditQuery): AuditRecord[] {
     .all(query) as AuditRecord[];
 }
 
-export function pruneAudit(db: Db, nowMs: number, retentionMs: number = auditRetentionMs): number {
-  return db.prepare('DELETE FROM audit_log WHERE at_ms < ?').run(nowMs - retentionMs).changes;
+/** A row cap on top of the age limit: the oldest go first (about 100 MB of SQLite at most). */
+export const maxAuditRows = 500_000;
+
+export function pruneAudit(db: Db, nowMs: number, retentionMs: number = auditRetentionMs, maxRows: number = maxAuditRows): number {
+  const byAge = db.prepare('DELETE FROM audit_log WHERE at_ms < ?').run(nowMs - retentionMs).changes;
+  const newestKept = db.prepare('SELECT id FROM audit_log ORDER BY id DESC LIMIT 1 OFFSET ?').get(maxRows - 1) as { id: number } | undefined;
+  const byCount = newestKept ? db.prepare('DELETE FROM audit_log WHERE id < ?').run(newestKept.id).changes : 0;
+  return byAge + byCount;
+}
+
+/**
+ * Refused unauthenticated attempts cost the sender nothing, so they must not cost a row
+ * each: one row per (action, address) per window counts them ("refused 37 attempt(s)"),
+ * and past `maxRowsPerWindow` such rows in a window from all addresses together, the rest
+ * are counted on a single row with address "(many)".
+ */
+export function recordRefusal(db: Db, entry: AuditEntry, windowMs: number, maxRowsPerWindow = 100): void {
+  const since = entry.atMs - windowMs;
+  const find = db.prepare(
+    `SELECT id, detail FROM audit_log WHERE action = ? AND address = ? AND user_id IS NULL AND at_ms > ? ORDER BY id DESC LIMIT 1`,
+  );
+  let row = find.get(entry.action, entry.address, since) as { id: number; detail: string | null } | undefined;
+  let address = entry.address;
+  if (!row) {
+    const rows = (db.prepare('SELECT count(*) AS n FROM audit_log WHERE action = ? AND user_id IS NULL AND at_ms > ?').get(entry.action, since) as { n: number }).n;
+    if (rows >= maxRowsPerWindow) {
+      address = '(many)';
+      row = find.get(entry.action, address, since) as typeof row;
+    }
+  }
+  if (row) {
+    const count = Number(/^refused (\d+) attempt/.exec(row.detail ?? '')?.[1] ?? 1) + 1;
+    db.prepare('UPDATE audit_log SET detail = ?, username = ? WHERE id = ?').run(`refused ${count} attempt(s); last name tried shown`, entry.username, row.id);
+    return;
+  }
+  recordAudit(db, { ...entry, userId: null, address, detail: 'refused 1 attempt(s); last name tried shown' });
 }

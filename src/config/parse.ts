@@ -37,11 +37,12 @@ export function parseConfigDocument(document: unknown): Omit<HearthConfig, 'data
 
   if (root.http != null) {
     const http = asMapping(root.http, 'http');
-    rejectUnknownKeys(http, ['port', 'host', 'allowNonLan'], 'http');
+    rejectUnknownKeys(http, ['port', 'host', 'allowNonLan', 'allowedHosts'], 'http');
     config.http = {
       port: optionalInteger(http, 'port', 'http', { min: 1, max: 65535 }, config.http.port),
       host: optionalString(http, 'host', 'http') ?? config.http.host,
       allowNonLan: optionalBoolean(http, 'allowNonLan', 'http', config.http.allowNonLan),
+      allowedHosts: allowedHostNames(http),
     };
   }
 
@@ -91,6 +92,21 @@ export function parseConfigDocument(document: unknown): Omit<HearthConfig, 'data
     });
   }
   return config;
+}
+
+/** Bare DNS names, as typed in the browser's address bar: no scheme, port or path. */
+function allowedHostNames(http: Plain): string[] {
+  const names = optionalStringList(http, 'allowedHosts', 'http') ?? [];
+  return names.map((name, i) => {
+    const value = name.trim().toLowerCase().replace(/\.$/, '');
+    if (value.length > 253 || !/^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*$/.test(value)) {
+      throw new ConfigError(
+        join(join('http', 'allowedHosts'), i),
+        `"${name.slice(0, 100)}" is not a host name; list bare names as typed in the browser, e.g. nvr.example.com (no http://, port or path)`,
+      );
+    }
+    return value;
+  });
 }
 
 function parseMqtt(mqtt: Plain): MqttConfig {
@@ -172,9 +188,10 @@ function parseCamera(value: unknown, keyPath: string): CameraConfig {
     rejectUnknownKeys(s, ['main', 'sub'], path);
     const main = requiredString(s, 'main', path);
     const sub = optionalString(s, 'sub', path);
+    // Normalized (new URL().href): a password holding '@' or a space is stored as %40 / %20, which ffmpeg decodes.
     streams = {
-      main: urlWithScheme(main, join(path, 'main'), ['rtsp:', 'rtsps:']),
-      sub: sub === null ? null : urlWithScheme(sub, join(path, 'sub'), ['rtsp:', 'rtsps:']),
+      main: new URL(urlWithScheme(main, join(path, 'main'), ['rtsp:', 'rtsps:'])).href,
+      sub: sub === null ? null : new URL(urlWithScheme(sub, join(path, 'sub'), ['rtsp:', 'rtsps:'])).href,
     };
   }
   if (onvif === null && streams === null) {

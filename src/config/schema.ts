@@ -8,6 +8,12 @@ export interface HttpConfig {
   host: string;
   /** Refuse requests from non-private source addresses unless true (DESIGN.md "LAN only"). */
   allowNonLan: boolean;
+  /**
+   * Extra names the web UI may be reached by (e.g. nvr.example.com), beyond IP addresses,
+   * localhost, single-label and .local/.lan/.home/.home.arpa/.internal names; any other
+   * Host header gets 421, so a web page cannot rebind its name to this box. Default none.
+   */
+  allowedHosts?: string[];
 }
 
 export interface DiscoveryConfig {
@@ -86,7 +92,7 @@ export function defaultConfig(): HearthConfig {
   return {
     dataDir: defaultDataDir,
     sourceFile: null,
-    http: { port: defaultHttpPort, host: defaultHttpHost, allowNonLan: false },
+    http: { port: defaultHttpPort, host: defaultHttpHost, allowNonLan: false, allowedHosts: [] },
     discovery: { enabled: true, interfaces: null, intervalMinutes: 10 },
     retention: { days: 14, maxDiskPercent: 90, eventDays: 30 },
     recording: { segmentSeconds: 10 },

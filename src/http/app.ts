@@ -2,7 +2,7 @@
  * The express application: middleware order is the security model, so it is written
  * out here in one place.
  *
- *   lanOnly → security headers → (/api) private no-store → session lookup → CSRF → JSON body
+ *   lanOnly → Host allow-list (DNS rebinding) → forwarded-by-proxy refusal → security headers → (/api) private no-store → session lookup → CSRF → JSON body
  *   → public routes (health, setup, login, logout) → requireUser → camera-data routes, each
  *   of which starts with the gate (src/auth/gate.ts) → JSON 404 → the web UI (web/dist)
  *   → JSON error handler.
@@ -13,6 +13,8 @@ import type { Db } from '../db/sqlite.ts';
 import type { HearthConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { lanOnly } from './lanOnly.ts';
+import { hostGuard } from './hostAllowList.ts';
+import { proxyGuard } from './proxyGuard.ts';
 import { healthRoutes, type HealthSource } from './routes/health.ts';
 import { authRoutes } from './routes/auth.ts';
 import { cameraRoutes } from './routes/cameras.ts';
@@ -36,6 +38,7 @@ import { LiveViewerLimit, type LiveViewerLimitOptions } from './liveViewerLimit.
 import { noLiveSource, noStatusSource, type CameraStatusSource, type LiveSource, type SnapshotSource } from './sources.ts';
 import { defaultThrottlePolicy, type ThrottlePolicy } from '../auth/loginThrottle.ts';
 import { SetupCode } from '../auth/setupCode.ts';
+import { LoginGuard } from '../auth/loginGuard.ts';
 import { countUsers } from '../auth/userRows.ts';
 import { pruneAudit, auditRetentionMs } from '../auth/audit.ts';
 import { pruneSessions } from '../auth/sessions.ts';
@@ -80,6 +83,7 @@ export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? Date.now;
   const root = recordingRoot(deps.config.dataDir);
   const ffmpegPath = ffmpegPathSync();
+  const throttle = deps.throttle ?? defaultThrottlePolicy;
   const ctx: RouteContext = {
     db: deps.db,
     log: deps.log,
@@ -88,9 +92,10 @@ export function createApp(deps: AppDeps): Express {
     recordingRoot: root,
     status: deps.status ?? noStatusSource,
     live: deps.live ?? noLiveSource,
-    snapshot: deps.snapshot ?? snapshotFromRecording(deps.db, root, ffmpegPath),
+    snapshot: deps.snapshot ?? snapshotFromRecording(deps.db, root, ffmpegPath, { now }),
     ffmpegPath,
-    throttle: deps.throttle ?? defaultThrottlePolicy,
+    throttle,
+    loginGuard: new LoginGuard(deps.db, throttle, now),
     liveRecheckMs: Math.min(1000, deps.liveRecheckMs ?? 1000),
     liveStreams: new LiveStreams(),
     liveViewers: new LiveViewerLimit(deps.liveViewerLimits),
@@ -108,6 +113,9 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
   app.use(lanOnly(deps.config.http.allowNonLan));
+  const allowedHosts = deps.config.http.allowedHosts ?? [];
+  app.use(hostGuard(allowedHosts));
+  app.use(proxyGuard(deps.log));
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -126,7 +134,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use('/api', authenticate(deps.db, now));
-  app.use('/api', csrfGuard);
+  app.use('/api', csrfGuard(allowedHosts));
   app.use('/api', express.json({ limit: '16kb', strict: true }));
   app.use('/api', healthRoutes(deps.health));
   app.use('/api', authRoutes(ctx));

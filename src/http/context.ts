@@ -2,6 +2,7 @@
 import type { Logger } from '../log.ts';
 import type { SetupCode } from '../auth/setupCode.ts';
 import type { ThrottlePolicy } from '../auth/loginThrottle.ts';
+import type { LoginGuard } from '../auth/loginGuard.ts';
 import type { AccessContext } from './access.ts';
 import type { CameraStatusSource, LiveSource, SnapshotSource } from './sources.ts';
 import type { LiveViewerLimit } from './liveViewerLimit.ts';
@@ -17,6 +18,8 @@ export interface RouteContext extends AccessContext {
   snapshot: SnapshotSource;
   ffmpegPath: string;
   throttle: ThrottlePolicy;
+  /** Every password and setup-code check goes through it (throttle + bounded scrypt work). */
+  loginGuard: LoginGuard;
   /** How often an open live stream re-asks the gate (at most 1 s: revocation must cut it). */
   liveRecheckMs: number;
   liveStreams: LiveStreams;

@@ -7,14 +7,16 @@ import { may } from '../auth/gate.ts';
 import { sessionStillValid } from '../auth/sessions.ts';
 import type { RouteContext } from './context.ts';
 import type { RequestUser } from './session.ts';
+import type { GrantScope } from '../auth/userRows.ts';
 
-export function watchLiveGrant(ctx: RouteContext, user: RequestUser, cameraId: string, onRevoked: () => void): () => void {
+/** `scope`: what the stream needs; exports watch `export` (L5: a revoke or logout cuts the download). */
+export function watchLiveGrant(ctx: RouteContext, user: RequestUser, cameraId: string, onRevoked: () => void, scope: GrantScope = 'live'): () => void {
   let done = false;
   const recheck = (): void => {
     if (done) return;
     // No session behind the user (injected): nothing to re-validate, so the stream is not kept open on trust.
     const sessionValid = user.tokenHash !== undefined && sessionStillValid(ctx.db, user.tokenHash, ctx.now());
-    if (!sessionValid || !may(ctx.db, user.userId, cameraId, 'live')) {
+    if (!sessionValid || !may(ctx.db, user.userId, cameraId, scope)) {
       done = true;
       stop();
       onRevoked();

@@ -27,3 +27,14 @@ export async function resolveInsideRoot(root: string, relative: string): Promise
   if (!real.startsWith(realRoot + path.sep)) throw new OutsideRootError(`stored path "${relative}" leads outside ${root}`);
   return real;
 }
+
+/**
+ * A row's file must lie in that row's own camera folder (`<root>/<cameraId>/…`): a row of
+ * camera A naming camera B's file is the seed incident's mix-up, and the gate (which asked
+ * about A) cannot see it. Throws OutsideRootError for such a row; null when the file is gone.
+ */
+export async function resolveInCameraDir(root: string, cameraId: string, relative: string): Promise<string | null> {
+  const prefix = `${cameraId}/`;
+  if (!relative.startsWith(prefix)) throw new OutsideRootError(`stored path "${relative.slice(0, 200)}" is not in camera ${cameraId}'s folder`);
+  return resolveInsideRoot(path.join(root, cameraId), relative.slice(prefix.length));
+}

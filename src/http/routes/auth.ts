@@ -11,8 +11,8 @@ import { Router, type Request, type Response } from 'express';
 import { hashPassword, verifyPassword, WeakPasswordError } from '../../auth/password.ts';
 import { countUsers, findUser, insertUser, passwordHashOf, setPasswordHash } from '../../auth/userRows.ts';
 import { createSession, deleteSession, deleteUserSessions, pruneSessions, sessionLifetimeMs } from '../../auth/sessions.ts';
-import { checkLogin, clearLoginFailures, recordLoginFailure } from '../../auth/loginThrottle.ts';
-import { pruneAudit, recordAudit, type AuditAction, type AuditOutcome } from '../../auth/audit.ts';
+import { pruneAudit, recordAudit, recordRefusal, type AuditAction, type AuditOutcome } from '../../auth/audit.ts';
+import type { GuardedOutcome } from '../../auth/loginGuard.ts';
 import { visibleCameraIds } from '../../auth/gate.ts';
 import type { RouteContext } from '../context.ts';
 import { HttpError, badRequest } from '../errors.ts';
@@ -30,6 +30,12 @@ export function authRoutes(ctx: RouteContext): Router {
   const router = Router();
   const audit = (req: Request, user: { id: number | null; name: string | null }, action: AuditAction, outcome: AuditOutcome, detail: string | null = null): void =>
     recordAudit(ctx.db, { atMs: ctx.now(), userId: user.id, username: user.name, action, cameraId: null, outcome, address: clientAddress(req), detail });
+
+  // Refusals are counted on one row per address and window (M2): they cost the sender nothing.
+  const refused = (req: Request, name: string, action: AuditAction, outcome: Extract<GuardedOutcome, { outcome: 'throttled' }>): HttpError => {
+    recordRefusal(ctx.db, { atMs: ctx.now(), userId: null, username: name, action, cameraId: null, outcome: 'denied', address: clientAddress(req), detail: null }, ctx.throttle.windowMs);
+    return tooMany(outcome.retryAfterMs, outcome.busy);
+  };
 
   const startSession = (req: Request, res: Response, userId: number): void => {
     const token = createSession(ctx.db, userId, clientAddress(req), ctx.now());
@@ -50,14 +56,16 @@ export function authRoutes(ctx: RouteContext): Router {
     if (!ctx.setup?.isOpen() || countUsers(ctx.db) > 0) {
       throw new HttpError(409, 'already_set_up', 'Hearth is already set up; log in, or ask an admin for an account');
     }
-    const verdict = checkLogin(ctx.db, ctx.throttle, address, '(setup)', ctx.now());
-    if (!verdict.allowed) throw tooMany(verdict.retryAfterMs);
-    if (!ctx.setup.matches(code)) {
-      recordLoginFailure(ctx.db, ctx.throttle, address, '(setup)', ctx.now());
+    // Throttled per address; the code itself is never locked for everyone (M1), only slowed down.
+    const setup = ctx.setup;
+    const verdict = await ctx.loginGuard.attempt(address, '(setup)', () => setup.matches(code));
+    if (verdict.outcome === 'throttled') throw refused(req, username, 'login_throttled', verdict);
+    if (verdict.outcome === 'failed') {
+      if (!setup.isOpen()) throw new HttpError(409, 'already_set_up', 'Hearth was set up meanwhile; log in');
       audit(req, { id: null, name: username }, 'setup', 'failed', 'wrong setup code');
       throw new HttpError(401, 'wrong_setup_code', 'that setup code is wrong; it is printed in the log of "hearth start"');
     }
-    const passwordHash = await hashPassword(password).catch(weakPassword);
+    const passwordHash = await hashPassword(password, { username }).catch(weakPassword);
     // Re-check after the await: two racing setups must not both create an admin.
     if (!ctx.setup.isOpen() || countUsers(ctx.db) > 0) throw new HttpError(409, 'already_set_up', 'Hearth was set up meanwhile; log in');
     const user = insertUser(ctx.db, { username, role: 'admin', passwordHash, nowMs: ctx.now() });
@@ -74,20 +82,18 @@ export function authRoutes(ctx: RouteContext): Router {
     const username = stringField(body, 'username', 64);
     const password = stringField(body, 'password', maxPasswordLength);
     const address = clientAddress(req);
-    const verdict = checkLogin(ctx.db, ctx.throttle, address, username, ctx.now());
-    if (!verdict.allowed) {
-      audit(req, { id: null, name: username }, 'login_throttled', 'denied');
-      throw tooMany(verdict.retryAfterMs);
-    }
     const user = findUser(ctx.db, username);
-    const hash = user ? passwordHashOf(ctx.db, user.id) : null;
-    const ok = await verifyPassword(password, hash ?? (await decoyHash));
-    if (!user || !ok) {
-      recordLoginFailure(ctx.db, ctx.throttle, address, username, ctx.now());
+    const verdict = await ctx.loginGuard.attempt(address, username, async () => {
+      // Read after the wait: a password changed meanwhile is the one that counts.
+      const hash = user ? passwordHashOf(ctx.db, user.id) : null;
+      const ok = await verifyPassword(password, hash ?? (await decoyHash));
+      return user !== null && hash !== null && ok;
+    });
+    if (verdict.outcome === 'throttled') throw refused(req, username, 'login_throttled', verdict);
+    if (verdict.outcome === 'failed' || !user) {
       audit(req, { id: user?.id ?? null, name: username }, 'login_failed', 'failed');
       throw new HttpError(401, 'wrong_credentials', 'wrong user name or password');
     }
-    clearLoginFailures(ctx.db, address, username);
     // Rotation: a session cookie the browser already had is ended, never reused.
     const previous = res.locals.user;
     if (previous?.tokenHash) deleteSession(ctx.db, previous.tokenHash);
@@ -130,12 +136,18 @@ export function authRoutes(ctx: RouteContext): Router {
     const body = bodyObject(req.body);
     const currentPassword = stringField(body, 'currentPassword', maxPasswordLength);
     const newPassword = stringField(body, 'newPassword', maxPasswordLength);
-    const hash = passwordHashOf(ctx.db, user.userId);
-    if (!hash || !(await verifyPassword(currentPassword, hash))) {
+    // Throttled like a login (L9): a stolen session must not brute-force the current password.
+    const verdict = await ctx.loginGuard.attempt(clientAddress(req), user.username, async () => {
+      const hash = passwordHashOf(ctx.db, user.userId);
+      return hash !== null && (await verifyPassword(currentPassword, hash));
+    });
+    if (verdict.outcome === 'throttled') throw refused(req, user.username, 'login_throttled', verdict);
+    if (verdict.outcome === 'failed') {
       audit(req, { id: user.userId, name: user.username }, 'password_changed', 'failed', 'wrong current password');
       throw new HttpError(401, 'wrong_credentials', 'the current password is wrong');
     }
-    const newHash = await hashPassword(newPassword).catch(weakPassword);
+    if (newPassword === currentPassword) throw badRequest('the new password is the same as the current one; choose a different one');
+    const newHash = await hashPassword(newPassword, { username: user.username }).catch(weakPassword);
     setPasswordHash(ctx.db, user.userId, newHash, ctx.now());
     // Every other device is logged out; this one gets a fresh session.
     const ended = deleteUserSessions(ctx.db, user.userId);
@@ -149,9 +161,10 @@ export function authRoutes(ctx: RouteContext): Router {
   return router;
 }
 
-function tooMany(retryAfterMs: number): HttpError {
+function tooMany(retryAfterMs: number, busy: boolean): HttpError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new HttpError(429, 'too_many_attempts', `too many wrong passwords; try again in ${seconds} s`, { 'Retry-After': String(seconds) });
+  const why = busy ? 'too many login attempts at once' : 'too many wrong passwords';
+  return new HttpError(429, 'too_many_attempts', `${why}; try again in ${seconds} s`, { 'Retry-After': String(seconds) });
 }
 
 function weakPassword(error: unknown): never {

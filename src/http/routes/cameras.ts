@@ -8,28 +8,34 @@
  */
 import { Router } from 'express';
 import { getCamera, type CameraRow } from '../../cameras/cameraRows.ts';
-import { visibleCameraIds } from '../../auth/gate.ts';
+import { may, visibleCameraIds } from '../../auth/gate.ts';
 import { segmentsOverlapping } from '../../playback/mediaRows.ts';
-import { SnapshotUnavailableError } from '../../playback/snapshotFromRecording.ts';
+import { SnapshotBusyError, SnapshotUnavailableError } from '../../playback/snapshotFromRecording.ts';
 import type { RouteContext } from '../context.ts';
 import { cameraStatusView } from '../sources.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { cameraIdParam, rangeParams, segmentStreamParam } from '../validate.ts';
 import { currentUser } from '../session.ts';
 import { privateNoStore, requireCamera } from '../access.ts';
+import { withoutUrls } from '../../net/redactCredentials.ts';
 
 export const maxListRangeMs = 24 * 3_600_000;
 /** A day of 10 s segments is 8,640 rows; anything above this is not a real recording. */
 export const maxSegmentRows = 20_000;
+/** A recorder closes a segment every 10 s: a camera that is recording always has one this fresh. */
+export const liveSnapshotMaxAgeMs = 30_000;
 
 export function cameraRoutes(ctx: RouteContext): Router {
   const router = Router();
 
-  const view = (camera: CameraRow) => {
+  const view = (camera: CameraRow, admin: boolean) => {
+    const status = cameraStatusView(ctx.status, camera);
+    // Viewers learn why a camera is down, not where it lives (nor any password in its URL).
+    if (!admin && status.lastError !== null) status.lastError = withoutUrls(status.lastError);
     return {
       id: camera.id,
       name: camera.name,
-      ...cameraStatusView(ctx.status, camera),
+      ...status,
       identity: { serial: camera.serialNumber, verified: camera.identityVerified },
     };
   };
@@ -40,7 +46,7 @@ export function cameraRoutes(ctx: RouteContext): Router {
       .map((id) => getCamera(ctx.db, id))
       .filter((c): c is CameraRow => c !== null);
     privateNoStore(res);
-    res.json(cameras.map(view));
+    res.json(cameras.map((c) => view(c, user.role === 'admin')));
   });
 
   router.get('/cameras/:id', (req, res) => {
@@ -49,7 +55,7 @@ export function cameraRoutes(ctx: RouteContext): Router {
     const camera = getCamera(ctx.db, id);
     if (!camera) throw notFound('no camera here: it does not exist or you may not see it');
     privateNoStore(res);
-    res.json(view(camera));
+    res.json(view(camera, currentUser(res).role === 'admin'));
   });
 
   router.get('/cameras/:id/segments', (req, res) => {
@@ -65,11 +71,19 @@ export function cameraRoutes(ctx: RouteContext): Router {
   router.get('/cameras/:id/snapshot', async (req, res) => {
     const id = cameraIdParam(req.params.id, 'id');
     requireCamera(ctx, req, res, id, 'live');
-    const jpeg = await ctx.snapshot.snapshot(id).catch((error: unknown) => {
+    // A live-only grant sees the camera now, not its recordings: only a frame of the last seconds (L6).
+    const liveOnly = !may(ctx.db, currentUser(res).userId, id, 'recordings');
+    const options = liveOnly ? { newerThanMs: ctx.now() - liveSnapshotMaxAgeMs } : {};
+    const jpeg = await ctx.snapshot.snapshot(id, options).catch((error: unknown) => {
       if (error instanceof SnapshotUnavailableError) throw new HttpError(503, 'snapshot_unavailable', error.message, { 'Retry-After': '5' });
+      if (error instanceof SnapshotBusyError) throw new HttpError(503, 'busy', error.message, { 'Retry-After': '2' });
       throw error;
     });
-    if (!jpeg) throw new HttpError(404, 'no_snapshot', `camera ${id} has nothing to show yet: no frame has been recorded`);
+    if (!jpeg) {
+      throw new HttpError(404, 'no_snapshot', liveOnly
+        ? `camera ${id} has no picture from the last ${liveSnapshotMaxAgeMs / 1000} s: it is not recording now`
+        : `camera ${id} has nothing to show yet: no frame has been recorded`);
+    }
     privateNoStore(res);
     res.type('image/jpeg').send(jpeg);
   });

@@ -39,7 +39,9 @@ function rtspField(body: Record<string, unknown>, name: string): string {
   if (url.protocol !== 'rtsp:' && url.protocol !== 'rtsps:') throw badRequest(`"${name}" must start with rtsp:// or rtsps://`);
   // LAN only (DESIGN.md): a camera URL pointing outside the house would make Hearth call out.
   if (!isLanUrl(value)) throw badRequest(`"${name}" must point at a private (LAN) IP address, e.g. 192.168.1.20`);
-  return value;
+  // Stored normalized: a password with '@' or a space becomes %40 / %20 (ffmpeg decodes
+  // them), so the URL has one reading for ffmpeg, the redaction and everyone else.
+  return url.href;
 }
 
 function present(db: Db, results: DiscoveryResults): object {
@@ -83,6 +85,8 @@ export function discoveryRoutes(ctx: RouteContext, discovery: DiscoveryService |
     const onvifUrl = optionalString(body, 'onvifUrl', 2048) ?? optionalString(body, 'xaddr', 2048);
     if (!onvifUrl) throw badRequest('"onvifUrl" (or "xaddr", from GET /api/discovery) is required');
     if (!/^https?:\/\//.test(onvifUrl)) throw badRequest('"onvifUrl" must be an http:// or https:// ONVIF device service URL');
+    // LAN only, like stream URLs (L2): the credentials typed here must not go to a public host, and a name may resolve anywhere.
+    if (!isLanUrl(onvifUrl)) throw badRequest('"onvifUrl" must point at a private (LAN) IP address, e.g. http://192.168.1.20/onvif/device_service');
     const id = optionalString(body, 'id', 40);
     const name = optionalString(body, 'name', 80);
     try {

@@ -35,16 +35,16 @@ function view(event: MediaEvent) {
 }
 
 /**
- * Thumbnail paths are relative to the data dir but must lie under its `thumbnails/`
- * folder: a row naming `hearth.db` or a segment must not be served as an image.
+ * Thumbnail paths are relative to the data dir but must lie under `thumbnails/<camera>/`:
+ * a row naming `hearth.db`, a segment or another camera's picture must not be served.
  */
-async function thumbnailFile(ctx: RouteContext, relative: string): Promise<string | null> {
+async function thumbnailFile(ctx: RouteContext, cameraId: string, relative: string): Promise<string | null> {
   const prefix = `${thumbnailsDirName}/`;
   if (!relative.startsWith(prefix)) {
     ctx.log.warn('refused a thumbnail path outside thumbnails/', { event: 'http.path_outside_root', path: relative.slice(0, 200) });
     return null;
   }
-  return fileOfRow(ctx.log, path.join(ctx.dataDir, thumbnailsDirName), relative.slice(prefix.length));
+  return fileOfRow(ctx.log, path.join(ctx.dataDir, thumbnailsDirName), { cameraId, path: relative.slice(prefix.length) });
 }
 
 export function eventRoutes(ctx: RouteContext): Router {
@@ -79,7 +79,7 @@ export function eventRoutes(ctx: RouteContext): Router {
     const event = eventById(ctx.db, eventId);
     requireCamera(ctx, req, res, event?.cameraId ?? null, 'recordings', 'event');
     if (!event) throw notFound('no event here');
-    const file = event.thumbnailPath ? await thumbnailFile(ctx, event.thumbnailPath) : null;
+    const file = event.thumbnailPath ? await thumbnailFile(ctx, event.cameraId, event.thumbnailPath) : null;
     if (!file) throw notFound(`event ${eventId} has no thumbnail (yet)`);
     await sendMediaFile(req, res, file, event.thumbnailPath?.endsWith('.webp') ? 'image/webp' : 'image/jpeg');
   });

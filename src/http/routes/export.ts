@@ -4,7 +4,9 @@
  * At most `maxConcurrentExports` run at once (a Pi has little CPU and disk bandwidth to
  * spare); more get 503 with Retry-After, after the gate so the 503 reveals nothing.
  */
-import { Router } from 'express';
+import { Router, type Response } from 'express';
+import { watchLiveGrant } from '../liveGrantWatch.ts';
+import { currentUser } from '../session.ts';
 import { segmentsOverlapping } from '../../playback/mediaRows.ts';
 import { fileOfRow } from '../mediaFiles.ts';
 import { startExport, type ExportPiece } from '../../playback/exportVideo.ts';
@@ -27,9 +29,31 @@ export function exportRoutes(ctx: RouteContext): Router {
     if (running >= ctx.maxConcurrentExports) {
       throw new HttpError(503, 'busy', `${running} export(s) already running; try again in a few seconds`, { 'Retry-After': '5' });
     }
+    // The slot is taken before the first await, so a burst cannot pass the check together (L5).
+    running += 1;
+    const slot = { held: true, ffmpegStarted: false };
+    const releaseSlot = (): void => {
+      if (slot.held) running -= 1;
+      slot.held = false;
+    };
+    try {
+      await streamExport(res, cameraId, range, slot, releaseSlot);
+    } finally {
+      // On every early exit; once ffmpeg runs, its exit releases the slot instead.
+      if (!slot.ffmpegStarted) releaseSlot();
+    }
+  });
+
+  const streamExport = async (
+    res: Response,
+    cameraId: string,
+    range: { fromMs: number; toMs: number },
+    slot: { ffmpegStarted: boolean },
+    releaseSlot: () => void,
+  ): Promise<void> => {
     const pieces: ExportPiece[] = [];
     for (const segment of segmentsOverlapping(ctx.db, cameraId, range.fromMs, range.toMs, maxExportSegments)) {
-      const file = await fileOfRow(ctx.log, ctx.recordingRoot, segment.path);
+      const file = await fileOfRow(ctx.log, ctx.recordingRoot, segment);
       if (!file) continue;
       const inpoint = range.fromMs > segment.startMs ? (range.fromMs - segment.startMs) / 1000 : null;
       const outpoint = range.toMs < segment.endMs ? (range.toMs - segment.startMs) / 1000 : null;
@@ -37,7 +61,7 @@ export function exportRoutes(ctx: RouteContext): Router {
     }
     if (pieces.length === 0) throw notFound(`camera ${cameraId} has no recordings between ${range.fromMs} and ${range.toMs}`);
 
-    running += 1;
+    slot.ffmpegStarted = true;
     const child = startExport(ctx.ffmpegPath, pieces);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
@@ -50,12 +74,28 @@ export function exportRoutes(ctx: RouteContext): Router {
         resolve(-1);
       });
     });
-    void exited.then(() => {
-      running -= 1;
-    });
+    void exited.then(releaseSlot);
+    // SIGTERM makes ffmpeg write its trailer: its output must keep draining or it blocks
+    // for ever on a pipe nobody reads (and holds an export slot); SIGKILL if it lingers.
+    const stopChild = (): void => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.stdout.unpipe();
+      child.stdout.resume();
+      child.kill('SIGTERM');
+      setTimeout(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }, 2_000).unref();
+    };
+    // A revoked grant, a logout or a deleted user cuts the download like a live stream (L5).
+    const stopWatching = watchLiveGrant(ctx, currentUser(res), cameraId, () => {
+      ctx.log.info('export cut: the export grant or the session ended', { event: 'export.revoked', camera: cameraId });
+      stopChild();
+      res.destroy();
+    }, 'export');
     // The viewer cancelling the download stops ffmpeg.
     res.on('close', () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      stopWatching();
+      stopChild();
     });
 
     // Headers wait for ffmpeg's first bytes, so a failed export is still a clean JSON error.
@@ -77,11 +117,12 @@ export function exportRoutes(ctx: RouteContext): Router {
     res.write(first);
     child.stdout.pipe(res);
     const code = await exited;
+    stopWatching();
     if (code !== 0 && !res.writableEnded) {
       ctx.log.warn('export stopped early', { event: 'export.failed', camera: cameraId, code, stderr: stderr.trim().slice(0, 500) });
       res.destroy();
     }
-  });
+  };
 
   return router;
 }

@@ -9,6 +9,7 @@ import { findSession } from '../../auth/sessions.ts';
 import { sessionToken } from '../session.ts';
 import { collectMetrics, type MetricsSource } from '../../metrics/collect.ts';
 import { contentType, formatExposition } from '../../metrics/exposition.ts';
+import { isLoopbackAddress } from '../proxyGuard.ts';
 
 export interface MetricsRouteDeps {
   db: Db;
@@ -33,8 +34,7 @@ export function metricsRoutes(deps: MetricsRouteDeps): Router {
 
 /** The socket's address, never X-Forwarded-For: a header anyone on the LAN can write. */
 function isLoopback(req: Request): boolean {
-  const address = req.socket.remoteAddress ?? '';
-  return address === '::1' || /^(::ffff:)?127\./.test(address);
+  return isLoopbackAddress(req.socket.remoteAddress ?? '');
 }
 
 /** Read from the database at request time, whether or not session middleware ran first. */

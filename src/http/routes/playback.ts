@@ -27,7 +27,7 @@ export function playbackRoutes(ctx: RouteContext): Router {
     requireCamera(ctx, req, res, id, 'recordings');
     const entries: PlaylistEntry[] = [];
     for (const segment of segmentsOverlapping(ctx.db, id, range.fromMs, range.toMs, maxSegmentRows)) {
-      const file = await fileOfRow(ctx.log, ctx.recordingRoot, segment.path);
+      const file = await fileOfRow(ctx.log, ctx.recordingRoot, segment);
       if (!file) continue; // deleted meanwhile by retention: leave it out
       const layout = await mp4Layout(file);
       if (layout.kind === 'empty') continue; // cut before its first fragment: nothing to play
@@ -45,7 +45,7 @@ export function playbackRoutes(ctx: RouteContext): Router {
     // Same answer for "no such segment" and "not yours": ids cannot be probed.
     requireCamera(ctx, req, res, segment?.cameraId ?? null, 'recordings', 'segment');
     if (!segment) throw notFound('no segment here: it does not exist or you may not see it');
-    const file = await fileOfRow(ctx.log, ctx.recordingRoot, segment.path);
+    const file = await fileOfRow(ctx.log, ctx.recordingRoot, segment);
     if (!file) throw notFound(`segment ${segmentId} is indexed but its file is gone; it may have just been deleted`);
     await sendMediaFile(req, res, file, 'video/mp4');
   });

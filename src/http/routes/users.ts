@@ -56,7 +56,7 @@ export function userRoutes(ctx: RouteContext): Router {
     const role = body.role;
     if (role !== 'admin' && role !== 'viewer') throw badRequest('"role" must be "admin" or "viewer"');
     const password = stringField(body, 'password', 1024);
-    const passwordHash = await hashPassword(password).catch((error: unknown) => {
+    const passwordHash = await hashPassword(password, { username }).catch((error: unknown) => {
       if (error instanceof WeakPasswordError) throw badRequest(error.message);
       throw error;
     });
