@@ -5,6 +5,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { streamDirName } from '../recording/layout.ts';
 
 export class OutsideRootError extends Error {
   override name = 'OutsideRootError';
@@ -34,7 +35,8 @@ export async function resolveInsideRoot(root: string, relative: string): Promise
  * about A) cannot see it. Throws OutsideRootError for such a row; null when the file is gone.
  */
 export async function resolveInCameraDir(root: string, cameraId: string, relative: string): Promise<string | null> {
-  const prefix = `${cameraId}/`;
-  if (!relative.startsWith(prefix)) throw new OutsideRootError(`stored path "${relative.slice(0, 200)}" is not in camera ${cameraId}'s folder`);
-  return resolveInsideRoot(path.join(root, cameraId), relative.slice(prefix.length));
+  // The camera's own folders: its main recording, and the H.264 sub stream an H.265 camera also records.
+  const dir = [streamDirName(cameraId, 'main'), streamDirName(cameraId, 'sub')].find((name) => relative.startsWith(`${name}/`));
+  if (dir === undefined) throw new OutsideRootError(`stored path "${relative.slice(0, 200)}" is not in camera ${cameraId}'s folder`);
+  return resolveInsideRoot(path.join(root, dir), relative.slice(dir.length + 1));
 }

@@ -30,7 +30,7 @@ export function playbackH264Routes(ctx: RouteContext, transcoder: H264Transcoder
     // Same answer for "no such segment" and "not yours": ids cannot be probed.
     requireCamera(ctx, req, res, segment?.cameraId ?? null, 'recordings', 'segment');
     if (!segment) throw notFound('no segment here: it does not exist or you may not see it');
-    const input = await fileOfRow(ctx.log, ctx.recordingRoot, segment.path);
+    const input = await fileOfRow(ctx.log, ctx.recordingRoot, segment);
     if (!input) throw notFound(`segment ${segmentId} is indexed but its file is gone; it may have just been deleted`);
 
     let lease;
