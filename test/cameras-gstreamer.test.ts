@@ -146,7 +146,8 @@ test('every camera variant on GStreamer\'s RTSP server records 60 s, exports wit
         const allowanceMs = (v.id === 'gop10' ? 10 : segmentSeconds) * 1000 + 4_000;
         assert.ok(covered >= recordSeconds * 1000 - allowanceMs, `${v.id}: ${covered} ms indexed of ${recordSeconds} s`);
         const gaps = rows.slice(1).map((r, i) => r.startMs - rows[i]!.endMs);
-        assert.ok(gaps.every((g) => Math.abs(g) <= 1_000), `${v.id}: segments not contiguous, gaps ${gaps.join(', ')}`);
+        const cameraLog = (): string => hearth!.output().split('\n').filter((l) => l.includes(`camera=${v.id} `)).slice(-30).join('\n');
+        assert.ok(gaps.every((g) => Math.abs(g) <= 1_000), `${v.id}: segments not contiguous, gaps ${gaps.join(', ')}\n${cameraLog()}`);
 
         const newest = rows.at(-1)!;
         const to = newest.endMs - 2_000;
