@@ -10,7 +10,8 @@
  * 10 s; neither passes both. Persistent blocks are grouped (8-neighbours, one block of
  * slack so the characters of a line join), a group must be compact, and its rectangle is
  * padded sideways by three line heights: the minute digits next to a clock's seconds change
- * only once a minute, too rarely to be learned by themselves. The learned area is capped,
+ * only once a minute, too rarely to be learned by themselves; the rest of the line (the
+ * date) is added when it lights up alone with a light change. The learned area is capped,
  * so a busy scene never masks itself away. A region in which nothing changed for
  * `releaseSeconds` is released (the OSD moved or was switched off).
  *
@@ -27,13 +28,24 @@ export interface NuisanceOptions {
 /** Seconds of history a block is judged on; a still person stays active for up to ~11 s. */
 export const windowSeconds = 12;
 /**
- * Bins (of one second) of that window in which a persistent block must have been active:
- * a clock's seconds digit at 320 px was active in 10–12 of 12, a person standing still
- * at most 11 (then absorbed), a person crossing 1–3.
+ * Bins (of one second) of that window in which a persistent block must have been active.
+ * Measured at 320 px on libx264 footage: a clock's seconds digit 10–12 of 12; a person
+ * crossing in 5 s 1–3; a person standing still all 12 for about 15 s (then absorbed).
  */
 const minActiveBins = 10;
-/** Re-changes (jumps of the changed-pixel count) it shows: 3–7 for the seconds digit, about 2 for a person standing still. */
+/**
+ * Re-changes (jumps of the changed-pixel count by half a block's need) in the window:
+ * 3–7 for the seconds digit; 0 inside a person standing still, up to 4 at their outline
+ * (which the component rule below then refuses).
+ */
 const minJumps = 3;
+/**
+ * The group must be most of what is changing around it (its connected active area this
+ * second, at most this many times its own size). A person standing still flickers at
+ * their outline (their edge blocks pass the tests above) but the outline belongs to the
+ * whole silhouette, 30x larger; a clock's ticking digits are nearly all of their area.
+ */
+const maxComponentRatio = 2.5;
 /** A group taller or wider than this fraction of the frame is scenery, not an OSD. */
 const maxGroupFraction = 0.35;
 /** A single learned region never covers more than this fraction of the frame… */
@@ -71,6 +83,9 @@ export class NuisanceRegions {
   private readonly persistent: Uint8Array;
   private readonly group: Int32Array;
   private readonly stack: Int32Array;
+  /** Scratch for the active area around a group: marks and the blocks marked. */
+  private readonly seen: Uint8Array;
+  private readonly seenList: Int32Array;
   private regionsList: Region[] = [];
   private frameInBin = 0;
   private bin = 0;
@@ -88,6 +103,8 @@ export class NuisanceRegions {
     this.suppressed = new Uint8Array(this.blocks);
     this.group = new Int32Array(this.blocks);
     this.stack = new Int32Array(this.blocks);
+    this.seen = new Uint8Array(this.blocks);
+    this.seenList = new Int32Array(this.blocks);
   }
 
   /**
@@ -169,7 +186,7 @@ export class NuisanceRegions {
         }
         this.persistent[b] = activeBins >= minActiveBins && jumps >= minJumps ? 1 : 0;
       }
-      if (this.learnGroups()) changedRegions = true;
+      if (this.learnGroups(slot)) changedRegions = true;
     }
     this.bin++;
     const next = this.bin % bins;
@@ -182,7 +199,7 @@ export class NuisanceRegions {
   }
 
   /** Groups persistent blocks into compact rectangles; adds or grows regions. */
-  private learnGroups(): boolean {
+  private learnGroups(slot: number): boolean {
     const { blocksX, blocksY } = this.o;
     const { persistent, group, stack } = this;
     group.fill(-1);
@@ -222,6 +239,7 @@ export class NuisanceRegions {
         }
       }
       if (count < 2) continue;
+      if (this.activeAreaAround(start, slot) > maxComponentRatio * count) continue;
       const w = x1 - x0 + 1;
       const h = y1 - y0 + 1;
       if (w > blocksX * maxGroupFraction || h > blocksY * maxGroupFraction) continue;
@@ -233,6 +251,39 @@ export class NuisanceRegions {
       if (this.absorb(rx0, ry0, rx1, ry1)) changed = true;
     }
     return changed;
+  }
+
+  /**
+   * Blocks active this second connected (with the same one-block slack) to the group that
+   * `start` began; stops counting past the largest size the caller would accept.
+   */
+  private activeAreaAround(start: number, slot: number): number {
+    const { blocksX, blocksY } = this.o;
+    const { group, seen, seenList, binActive, bins } = this;
+    let marked = 0;
+    const mark = (b: number): void => {
+      seen[b] = 1;
+      seenList[marked++] = b;
+    };
+    for (let b = 0; b < this.blocks; b++) if (group[b] === start) mark(b);
+    const limit = this.blocks;
+    for (let head = 0; head < marked && marked < limit; head++) {
+      const b = seenList[head]!;
+      const bx = b % blocksX;
+      const by = (b - bx) / blocksX;
+      for (let dy = -2; dy <= 2; dy++) {
+        const y = by + dy;
+        if (y < 0 || y >= blocksY) continue;
+        for (let dx = -2; dx <= 2; dx++) {
+          const x = bx + dx;
+          if (x < 0 || x >= blocksX) continue;
+          const n = y * blocksX + x;
+          if (seen[n] === 0 && binActive[n * bins + slot]! > 0) mark(n);
+        }
+      }
+    }
+    for (let i = 0; i < marked; i++) seen[seenList[i]!] = 0;
+    return marked;
   }
 
   /** Adds the rectangle, or grows the region it overlaps; false when nothing changed or the cap refuses it. */
