@@ -21,9 +21,10 @@ import { covers } from '../src/motion/suggestedMasks.ts';
 import { scoreEvents } from '../src/motion/score.ts';
 import { renderScene, sceneHeight, sceneTruth, sceneWidth, standardScript, type OsdSceneScript } from './helpers/osdScene.ts';
 
-/** Seconds of the OSD line 'YYYY-MM-DD HH:MM:SS' drawn at (x, y), fontsize 22: its last ~50 px. */
-function secondsDigits(x: number, y: number): Rect {
-  return { x: (x + 200) / sceneWidth, y: (y + 2) / sceneHeight, w: 50 / sceneWidth, h: 16 / sceneHeight };
+/** Seconds of the OSD line 'YYYY-MM-DD HH:MM:SS' drawn at (x, y): its last ~50 px at fontsize 22. */
+function secondsDigits(x: number, y: number, fontSize = 22): Rect {
+  const k = fontSize / 22;
+  return { x: (x + 200 * k) / sceneWidth, y: (y + 2 * k) / sceneHeight, w: (50 * k) / sceneWidth, h: (16 * k) / sceneHeight };
 }
 
 interface Run {
@@ -136,4 +137,23 @@ test('when the OSD moves, the suggestion moves: the new place is learned, the ol
   console.log(`motion-osd: moved OSD, ${ends.length} events, recall ${score.recall}, precision ${score.precision}`);
   assert.equal(score.recall, 1);
   assert.equal(score.falseEvents, 0, 'the OSD at its new place opened no event');
+});
+
+test('a large OSD (fontsize 40 of 360) is learned as well, and no event comes of it', { timeout: 240_000 }, async (t) => {
+  const base = standardScript();
+  const script: OsdSceneScript = {
+    seconds: 120,
+    crossings: base.crossings.slice(0, 5),
+    nuisances: base.nuisances.filter((n) => n.endS < 118),
+    osd: [{ fromS: 0, x: 16, y: 14, fontSize: 40 }],
+  };
+  const run = await runScene(t, script, 'large');
+  const ends = run.notices.filter((n) => n.type === 'end');
+  const score = scoreEvents(ends, sceneTruth(script), script.seconds * 1000, 1_000);
+  const seconds = secondsDigits(16, 14, 40);
+  const learnedAt = run.learned.find((l) => l.regions.some((r) => covers(r, seconds)))?.atMs;
+  console.log(`motion-osd: large OSD, ${ends.length} events, recall ${score.recall}, precision ${score.precision}, seconds learned at ${learnedAt} ms`);
+  assert.equal(score.recall, 1);
+  assert.equal(score.falseEvents, 0);
+  assert.ok(learnedAt !== undefined && learnedAt <= 60_000, `the large clock's seconds were learned at ${learnedAt} ms`);
 });

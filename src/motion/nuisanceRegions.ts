@@ -48,8 +48,8 @@ const minJumps = 3;
 const maxComponentRatio = 2.5;
 /** A group taller or wider than this fraction of the frame is scenery, not an OSD. */
 const maxGroupFraction = 0.35;
-/** A single learned region never covers more than this fraction of the frame… */
-const maxRegionArea = 0.06;
+/** A single learned region never covers more than this fraction of the frame (a long OSD line is 5–10 %)… */
+const maxRegionArea = 0.1;
 /** …and all of them together never more than this. */
 export const maxLearnedArea = 0.15;
 /** Nothing changed in a region for this long: it is released. */
@@ -243,7 +243,8 @@ export class NuisanceRegions {
       const w = x1 - x0 + 1;
       const h = y1 - y0 + 1;
       if (w > blocksX * maxGroupFraction || h > blocksY * maxGroupFraction) continue;
-      const pad = sidePaddingHeights * h;
+      // Less padding rather than none where a tall group would make the region too large.
+      const pad = Math.max(0, Math.min(sidePaddingHeights * h, Math.floor((maxRegionArea * this.blocks) / (h + 2) - w) >> 1));
       const rx0 = clampInt(x0 - pad, 0, blocksX - 1);
       const rx1 = clampInt(x1 + pad, 0, blocksX - 1);
       const ry0 = clampInt(y0 - 1, 0, blocksY - 1);

@@ -39,6 +39,8 @@ export interface OsdPlacement {
   fromS: number;
   x: number;
   y: number;
+  /** Default 22 px (of 360): a camera's small OSD. */
+  fontSize?: number;
 }
 
 export interface OsdSceneScript {
@@ -122,7 +124,7 @@ export function sceneGraph(script: OsdSceneScript, textFile: string): string {
   script.osd.forEach((placement, i) => {
     const until = script.osd[i + 1]?.fromS ?? s + 1;
     graph +=
-      `,drawtext=fontfile=${font}:textfile=${textFile}:x=${placement.x}:y=${placement.y}:fontsize=22:fontcolor=white:borderw=2:bordercolor=black` +
+      `,drawtext=fontfile=${font}:textfile=${textFile}:x=${placement.x}:y=${placement.y}:fontsize=${placement.fontSize ?? 22}:fontcolor=white:borderw=2:bordercolor=black` +
       `:enable='between(t,${placement.fromS},${until - 0.001})'`;
   });
   return graph;
