@@ -60,14 +60,15 @@ export interface RenderedScene {
 }
 
 /**
- * The script the acceptance test uses: 11 crossings, 22 s apart, and between each pair a
- * nuisance (light step, slow ramp, IR switch, noise burst in turn) at least 8 s (the
- * default quiet time) from either crossing, so a false event cannot hide inside a true one.
+ * The script the acceptance test uses: 11 crossings, 26 s apart, and between each pair a
+ * nuisance (light step, IR switch, slow ramp, noise burst in turn) more than the default
+ * quiet time (8 s) after one crossing's end and before the next crossing, so a false event
+ * can neither hide inside a true one nor reach the next.
  */
 export function standardScript(): OsdSceneScript {
   const colours = ['red', 'white', 'navy', 'orange', 'black', 'yellow', 'green', 'purple', 'cyan', 'brown', 'pink'];
   const first = 10;
-  const cycle = 22;
+  const cycle = 26;
   const crossings: Crossing[] = colours.map((colour, i) => ({
     startS: first + i * cycle,
     durationS: 5,
@@ -81,8 +82,9 @@ export function standardScript(): OsdSceneScript {
   const nuisances: Nuisance[] = [{ kind: 'light', startS: 4, endS: 4 }];
   for (let i = 0; i < colours.length; i++) {
     const kind = kinds[i % kinds.length]!;
-    const at = first + i * cycle + 13;
-    nuisances.push(kind === 'ramp' ? { kind, startS: at - 2, endS: at + 2 } : kind === 'noise' ? { kind, startS: at - 1, endS: at + 1 } : { kind, startS: at, endS: at });
+    // The crossing ends at +5 and its event 8 s after its last motion: nuisances from +14.
+    const at = first + i * cycle + 14;
+    nuisances.push(kind === 'ramp' ? { kind, startS: at, endS: at + 3 } : kind === 'noise' ? { kind, startS: at, endS: at + 2 } : { kind, startS: at + 0.5, endS: at + 0.5 });
   }
   return { seconds: first + colours.length * cycle, crossings, nuisances, osd: [{ fromS: 0, x: 12, y: 10 }] };
 }
