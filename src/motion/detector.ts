@@ -8,17 +8,21 @@
  *     larger of a sensitivity floor and a multiple of the measured sensor noise, or when
  *     its colour (chroma, quarter resolution) changed likewise: a red coat on a grey
  *     street can have the street's brightness.
+ *     The noise threshold follows rising noise at once and is raised further during a
+ *     burst (noise well above the scene's usual), and a frame whose own noise needed more
+ *     than the threshold it got, or a burst frame with grain everywhere, reports nothing.
  *  3. Noise suppression: pixels are counted in 4×4 blocks; a block is active when enough
  *     of its pixels changed, and counts only with an active neighbour (an erosion).
  *     Luma is examined on a checkerboard (half the pixels): at 320 px an object the size
- *     of a cat still covers dozens of them, and the detector's cost halves.
+ *     of a cat still covers dozens of them, and the detector's cost halves. Blocks in
+ *     learned nuisance regions (a burnt-in clock, a ticker, an LED) are left out.
  *  4. Motion when the surviving blocks cover the minimum area; when most of the frame
  *     changed at once (a lamp by the lens), or the picture lost or regained its colour
  *     (the camera's IR switch), the background is re-seeded instead.
  * Masks hide areas; zones, when given, are the only areas that count.
  * This file holds the per-pixel pass and the background; step 1 is lightShift.ts, the
- * colour half of step 2 and the IR check chromaChange.ts, step 3 changedBlocks.ts, and
- * the masks and zones watchArea.ts.
+ * colour half of step 2 and the IR check chromaChange.ts, step 3 changedBlocks.ts and
+ * nuisanceRegions.ts, and the masks and zones watchArea.ts.
  */
 import { ChangedBlocks, blockShift } from './changedBlocks.ts';
 import { ChromaChange } from './chromaChange.ts';

@@ -43,11 +43,6 @@ export function dropRegion(db: Db, cameraId: string, region: Rect): Rect[] {
   return dropped;
 }
 
-/** A camera removed from the registry takes its learned and dropped regions with it. */
-export function forgetLearnedRegions(db: Db, cameraId: string): void {
-  db.prepare('DELETE FROM settings WHERE key IN (?, ?)').run(learnedKey(cameraId), droppedKey(cameraId));
-}
-
 function readJson(db: Db, key: string): unknown {
   const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
   if (!row) return null;
