@@ -28,17 +28,19 @@ export interface NuisanceOptions {
 /** Seconds of history a block is judged on; a still person stays active for up to ~11 s. */
 export const windowSeconds = 12;
 /**
- * Bins (of one second) of that window in which a persistent block must have been active.
- * Measured at 320 px on libx264 footage: a clock's seconds digit 10–12 of 12; a person
- * crossing in 5 s 1–3; a person standing still all 12 for about 15 s (then absorbed).
+ * Bins (of one second) of that window in which a persistent block must have been active,
+ * and its re-changes (jumps of the changed-pixel count by half a block's need) there.
+ * Measured at 320 px on libx264 footage: a clock's seconds digit was active in 10–12 of
+ * 12 bins with 3–7 jumps; a cell blinking every second (the simulator's binary clock, an
+ * LED) in 6 of 12 with 3–6 jumps, as the background half follows it; a person crossing in
+ * 5 s in 1–3 bins; a person standing still in all 12 for about 15 s (then absorbed) with
+ * 0 jumps inside and up to 4 at the outline, which the component rule below refuses.
  */
 const minActiveBins = 10;
-/**
- * Re-changes (jumps of the changed-pixel count by half a block's need) in the window:
- * 3–7 for the seconds digit; 0 inside a person standing still, up to 4 at their outline
- * (which the component rule below then refuses).
- */
 const minJumps = 3;
+/** Blinking: active in at least half the bins, re-changing at least every third second. */
+const minBlinkBins = 6;
+const minBlinkJumps = 4;
 /**
  * The group must be most of what is changing around it (its connected active area this
  * second, at most this many times its own size). A person standing still flickers at
@@ -184,7 +186,9 @@ export class NuisanceRegions {
           if (binActive[i]! > 0) activeBins++;
           jumps += binJumps[i]!;
         }
-        this.persistent[b] = activeBins >= minActiveBins && jumps >= minJumps ? 1 : 0;
+        const steady = activeBins >= minActiveBins && jumps >= minJumps;
+        const blinking = activeBins >= minBlinkBins && jumps >= minBlinkJumps;
+        this.persistent[b] = steady || blinking ? 1 : 0;
       }
       if (this.learnGroups(slot)) changedRegions = true;
     }
