@@ -49,6 +49,12 @@ test('a blinking LED is learned within seconds, left out, and released after it 
   assert.equal(regions.suppressed[40 * blocksX + 71], 0);
 });
 
+test('an LED blinking (one second on, one off) is learned too', () => {
+  const { regions, frame } = learner();
+  for (let i = 0; i < 15 * fps; i++) frame((bx, by, f) => ledAt(bx, by) && Math.floor(f / fps) % 2 === 0);
+  assert.equal(regions.regions().length, 1, JSON.stringify(regions.regions()));
+});
+
 test('people crossing, again and again, are never learned', () => {
   const { regions, frame } = learner();
   // A 6x16-block person crossing in 5 s every 7 s for two minutes, along the same path.
