@@ -109,7 +109,7 @@ test('a person crossing a simulated camera is one event with a thumbnail showing
   // The 'person' scene's first crossing: scene seconds 10..18.
   const truth = camera.groundTruth().intervals.find((i) => i.kind === 'person');
   assert.ok(truth);
-  const ended = await waitFor('the end of the first event', Math.max(10_000, truth.endMs - Date.now() + 15_000), () => notices.find((n) => n.type === 'end'));
+  const ended = await waitFor('the end of the first event', Math.max(10_000, truth.endMs - Date.now() + 15_000), () => notices.find((n) => n.cameraId === 'porch' && n.type === 'end'));
   const started = notices.find((n) => n.type === 'start' && n.eventId === ended.eventId);
   assert.ok(started, 'a start notice came first');
   assert.ok(ended.firstMotionMs < truth.endMs && ended.lastMotionMs > truth.startMs, 'the event overlaps the true crossing');
