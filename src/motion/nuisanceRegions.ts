@@ -50,8 +50,8 @@ const minBlinkJumps = 4;
 const maxComponentRatio = 2.5;
 /** A group taller or wider than this fraction of the frame is scenery, not an OSD. */
 const maxGroupFraction = 0.35;
-/** A single learned region never covers more than this fraction of the frame (a long OSD line is 5–10 %)… */
-const maxRegionArea = 0.1;
+/** A single learned region never covers more than this fraction of the frame (a long OSD line is 5–10 %, a full-width ticker 11 %)… */
+const maxRegionArea = 0.12;
 /** …and all of them together never more than this. */
 export const maxLearnedArea = 0.15;
 /** Nothing changed in a region for this long: it is released. */
@@ -198,7 +198,10 @@ export class NuisanceRegions {
       binActive[b * bins + next] = 0;
       binJumps[b * bins + next] = 0;
     }
-    if (changedRegions) this.paint();
+    if (changedRegions) {
+      this.mergeOverlaps();
+      this.paint();
+    }
     return changedRegions;
   }
 
@@ -351,6 +354,30 @@ export class NuisanceRegions {
     r.x0 = x0;
     r.x1 = x1;
     return true;
+  }
+
+  /** Regions that grew into each other become one (a ticker learned from both ends), within the size cap. */
+  private mergeOverlaps(): void {
+    for (let merged = true, rounds = 0; merged && rounds < 32; rounds++) {
+      merged = false;
+      for (let i = 0; i < this.regionsList.length && !merged; i++) {
+        for (let j = i + 1; j < this.regionsList.length && !merged; j++) {
+          const a = this.regionsList[i]!;
+          const b = this.regionsList[j]!;
+          if (a.x0 > b.x1 || b.x0 > a.x1 || a.y0 > b.y1 || b.y0 > a.y1) continue;
+          const x0 = Math.min(a.x0, b.x0);
+          const y0 = Math.min(a.y0, b.y0);
+          const x1 = Math.max(a.x1, b.x1);
+          const y1 = Math.max(a.y1, b.y1);
+          const union = area(x0, y0, x1, y1);
+          if (union > maxRegionArea * this.blocks) continue;
+          if (this.learnedArea() - area(a.x0, a.y0, a.x1, a.y1) - area(b.x0, b.y0, b.x1, b.y1) + union > maxLearnedArea * this.blocks) continue;
+          Object.assign(a, { x0, y0, x1, y1, lastActiveBin: Math.max(a.lastActiveBin, b.lastActiveBin), learnedAtBin: Math.min(a.learnedAtBin, b.learnedAtBin) });
+          this.regionsList.splice(j, 1);
+          merged = true;
+        }
+      }
+    }
   }
 
   private anyActive(r: Region, slot: number): boolean {

@@ -50,6 +50,8 @@ export interface OsdSceneScript {
   osd: OsdPlacement[];
   /** The OSD's first second, as Unix seconds (default: 2025-12-01 23:59:40 UTC, so the date rolls over). */
   clockStartUnixS?: number;
+  /** A news ticker scrolling right to left across the picture at row `y`. */
+  ticker?: { y: number; speedPxPerS: number };
 }
 
 export interface RenderedScene {
@@ -129,6 +131,12 @@ export function sceneGraph(script: OsdSceneScript, textFile: string): string {
       `,drawtext=fontfile=${font}:textfile=${textFile}:x=${placement.x}:y=${placement.y}:fontsize=${placement.fontSize ?? 22}:fontcolor=white:borderw=2:bordercolor=black` +
       `:enable='between(t,${placement.fromS},${until - 0.001})'`;
   });
+  if (script.ticker) {
+    const tickerFile = textFile.replace(/clock\.txt$/, 'ticker.txt');
+    graph +=
+      `,drawtext=fontfile=${font}:textfile=${tickerFile}:x='w-mod(t*${script.ticker.speedPxPerS}\\,w+tw)':y=${script.ticker.y}` +
+      ':fontsize=20:fontcolor=white:box=1:boxcolor=black@0.6';
+  }
   return graph;
 }
 
@@ -144,6 +152,7 @@ export async function renderScene(script: OsdSceneScript, dir: string, name: str
   const textFile = path.join(dir, `${name}-clock.txt`);
   // drawtext expands %{pts:gmtime:OFFSET:FORMAT} from each frame's timestamp; ':' inside the format is escaped.
   writeFileSync(textFile, `%{pts:gmtime:${script.clockStartUnixS ?? 1764633580}:%Y-%m-%d %H\\:%M\\:%S}`);
+  writeFileSync(textFile.replace(/clock\.txt$/, 'ticker.txt'), 'Breaking: local news scrolling across the picture +++ weather: rain later +++ ');
   const file = path.join(dir, `${name}.mp4`);
   const args = [
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
