@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Db } from '../src/db/connection.ts';
 import { upsertCamera } from '../src/cameras/cameraRows.ts';
-import { silentLogger } from '../src/log.ts';
+import { createLogger, silentLogger } from '../src/log.ts';
 import { startMotion, type MotionEventNotice, type Rect } from '../src/motion/service.ts';
 import { getEvent, listCameraEvents } from '../src/motion/eventRows.ts';
 import { decodeRgb, imageInfo } from '../src/motion/thumbnail.ts';
@@ -28,7 +28,7 @@ function tempDataDir(t: { after(fn: () => void): void }): { dataDir: string; db:
     db.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
-  for (const id of ['porch', 'yard', 'drive']) {
+  for (const id of ['porch', 'yard', 'drive', 'gate']) {
     upsertCamera(db, { id, name: id, source: 'config', enabled: true, onvif: null, streams: { main: `rtsp://127.0.0.1/${id}`, sub: null }, retentionDays: null, motionEnabled: true, nowMs: 1 });
   }
   return { dataDir, db };
@@ -82,9 +82,10 @@ test('a person crossing a simulated camera is one event with a thumbnail showing
   const simulator = await startSimulator({ cameras: 1, scene: 'person', serialPrefix: 'MOTE2E' });
   t.after(() => simulator.stop());
   const camera = simulator.cameras[0]!;
+  const gateLog: string[] = [];
   const motion = startMotion({
     db,
-    log: silentLogger,
+    log: createLogger({ level: 'info', sink: { write: (line) => void (line.includes('camera=gate') && gateLog.push(line.slice(11, 400))) } }),
     dataDir,
     realtimeInputs: true,
     policy: { endQuietMs: 2_000, preRollMs: 2_000, postRollMs: 1_000 },
@@ -92,6 +93,8 @@ test('a person crossing a simulated camera is one event with a thumbnail showing
       { id: 'porch', subUrl: camera.rtspUrl('sub', true), mainUrl: camera.rtspUrl('main', true), motion: { enabled: true, sensitivity: 50, masks: [simulatorOsdMask] } },
       { id: 'yard', subUrl: null, mainUrl: lightOnlyScene, motion: { enabled: true, sensitivity: 50 } },
       { id: 'drive', subUrl: lightOnlyScene, mainUrl: null, motion: { enabled: false, sensitivity: 50 } },
+      // The same camera with no mask over its burnt-in clock: learned and left out.
+      { id: 'gate', subUrl: camera.rtspUrl('sub', true), mainUrl: null, motion: { enabled: true, sensitivity: 50 } },
     ],
   });
   t.after(() => motion.stop());
@@ -106,7 +109,7 @@ test('a person crossing a simulated camera is one event with a thumbnail showing
   // The 'person' scene's first crossing: scene seconds 10..18.
   const truth = camera.groundTruth().intervals.find((i) => i.kind === 'person');
   assert.ok(truth);
-  const ended = await waitFor('the end of the first event', Math.max(10_000, truth.endMs - Date.now() + 15_000), () => notices.find((n) => n.type === 'end'));
+  const ended = await waitFor('the end of the first event', Math.max(10_000, truth.endMs - Date.now() + 15_000), () => notices.find((n) => n.cameraId === 'porch' && n.type === 'end'));
   const started = notices.find((n) => n.type === 'start' && n.eventId === ended.eventId);
   assert.ok(started, 'a start notice came first');
   assert.ok(ended.firstMotionMs < truth.endMs && ended.lastMotionMs > truth.startMs, 'the event overlaps the true crossing');
@@ -128,7 +131,16 @@ test('a person crossing a simulated camera is one event with a thumbnail showing
   assert.ok(red.outside < red.inside / 5, `red pixels outside the region: ${red.outside}`);
 
   assert.deepEqual(listCameraEvents(db, 'yard', 0, Date.now() + 1, 600_000), [], 'no event from light or IR changes');
-  assert.equal(notices.filter((n) => n.cameraId !== 'porch').length, 0);
+  assert.equal(notices.filter((n) => n.cameraId === 'yard' || n.cameraId === 'drive').length, 0);
+
+  // Unmasked, the clock is learned while the first crossing is found, and the event ends.
+  const gate = await waitFor('the end of the unmasked camera\'s first event', 30_000, () => notices.find((n) => n.cameraId === 'gate' && n.type === 'end')).catch((error: Error) => {
+    throw new Error(`${error.message}; notices: ${JSON.stringify(notices.map((n) => [n.cameraId, n.type, n.firstMotionMs - truth.startMs, n.lastMotionMs - truth.startMs]))}; gate said:\n${gateLog.join('\n')}`);
+  });
+  assert.ok(gate.firstMotionMs < truth.endMs + 1_000 && gate.lastMotionMs > truth.startMs, `the unmasked event ${gate.firstMotionMs - truth.startMs}..${gate.lastMotionMs - truth.startMs} ms overlaps the crossing`);
+  assert.ok(gate.lastMotionMs - gate.firstMotionMs < 15_000, 'and ends with the crossing, not with the clock');
+  const gateRows = listCameraEvents(db, 'gate', 0, Date.now() + 1, 600_000);
+  assert.ok(gateRows.length >= 1 && gateRows.every((r) => r.endMs !== null || r.id !== gate.eventId));
 });
 
 test('kill -9 mid-event closes the event at the next start; a stop mid-event closes it too', { timeout: 60_000 }, async (t) => {

@@ -12,7 +12,8 @@ import { scoreEvents } from '../src/motion/score.ts';
 import { startMotion } from '../src/motion/service.ts';
 import { createLogger } from '../src/log.ts';
 
-const policy = { ...defaultEventPolicy, startFrames: 3, startWindowFrames: 5, endQuietMs: 2_000, preRollMs: 1_000, postRollMs: 500, maxEventMs: 60_000 };
+// Hysteresis alone; holding back motion that stays in place is tested on its own below.
+const policy = { ...defaultEventPolicy, startFrames: 3, startWindowFrames: 5, endQuietMs: 2_000, preRollMs: 1_000, postRollMs: 500, maxEventMs: 60_000, stationaryDeferMs: 0 };
 
 function verdict(motion: boolean, score = 0.05): FrameVerdict {
   return { motion, score: motion ? score : 0, regionX: 0.1, regionY: 0.2, regionW: 0.3, regionH: 0.4, globalChange: false };
@@ -61,6 +62,38 @@ test('an endless event is cut at maxEventMs', () => {
   assert.deepEqual(steps, ['started', 'ended', 'started', 'ended', 'started']);
   assert.ok(tracker.isOpen);
   assert.throws(() => new EventTracker({ ...policy, startFrames: 6 }), EventPolicyError);
+});
+
+/** One frame per 200 ms; `at(i)` gives the motion region's x (null: no motion) at frame i. */
+function feedMoving(tracker: EventTracker, frames: number, at: (i: number) => number | null, width = 0.05): Array<[number, EventStep]> {
+  const steps: Array<[number, EventStep]> = [];
+  for (let i = 0; i < frames; i++) {
+    const x = at(i);
+    const v: FrameVerdict = { motion: x !== null, score: x === null ? 0 : 0.01, regionX: x ?? 0, regionY: 0.02, regionW: width, regionH: 0.05, globalChange: false };
+    const step = tracker.observe(i * 200, v);
+    if (step !== 'none' && step !== 'peak') steps.push([i * 200, step]);
+  }
+  return steps;
+}
+
+test('motion that changes in place is held back: it never was an event if it stops or is learned, an event once it moves', () => {
+  const held = { ...policy, stationaryDeferMs: 20_000, stationaryMargin: 0.03 };
+  // An unlearned clock digit ticking for 10 s, then left out (learned): no event.
+  assert.deepEqual(feedMoving(new EventTracker(held), 150, (i) => (i < 50 ? 0.4 : null)), []);
+  // One jump of the box (the OSD line lighting up when the light changes) is still in place.
+  assert.deepEqual(feedMoving(new EventTracker(held), 80, (i) => (i < 10 ? 0.4 : i < 14 ? 0.3 : null)), []);
+  // Someone walking: an event within a few frames, starting at their first frames.
+  const walker = new EventTracker(held);
+  const steps = feedMoving(walker, 60, (i) => (i < 25 ? 0.04 * i : null));
+  assert.equal(steps[0]?.[1], 'started');
+  assert.ok(steps[0]![0] <= 6 * 200, `started at ${steps[0]![0]} ms`);
+  assert.ok(walker.event.firstMotionMs <= 400);
+  assert.equal(steps.at(-1)?.[1], 'ended');
+  // Changing in place for longer than the deferral: an event after all, from its first frame.
+  const lasting = new EventTracker(held);
+  const late = feedMoving(lasting, 120, (i) => (i < 110 ? 0.4 : null));
+  assert.deepEqual(late[0], [20_000, 'started']);
+  assert.equal(lasting.event.firstMotionMs, 0);
 });
 
 test('event rows: open, peak, close, stale recovery and the two indexed queries', (t) => {

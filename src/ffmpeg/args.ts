@@ -147,6 +147,12 @@ export interface MotionFrameArgsInput {
   ioTimeoutSeconds: number;
   /** Non-RTSP inputs only: read at native rate (a stand-in for a live camera) instead of as fast as possible. */
   realtime?: boolean;
+  /**
+   * Non-RTSP inputs only (tests, the bench): decode once, as fast as possible, every frame
+   * kept, so frame n is at n/fps of the input. Without it `+nobuffer` lets the fps filter
+   * drop the first frames of a file (2 s of a 155 s MP4 here), which shifts stream time.
+   */
+  offline?: boolean;
 }
 
 function motionInputArgs(input: MotionFrameArgsInput): string[] {
@@ -177,7 +183,7 @@ function motionDecodeArgs(input: MotionFrameArgsInput, output: string[]): string
     '-hide_banner',
     '-nostdin',
     '-loglevel', 'level+warning',
-    '-fflags', '+nobuffer',
+    ...(input.offline ? [] : ['-fflags', '+nobuffer']),
     ...motionInputArgs(input),
     '-map', '0:v:0',
     '-an',

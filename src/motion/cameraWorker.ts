@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import { MotionDetector, type Rect } from './detector.ts';
 import { EventTracker, type EventPolicy } from './events.ts';
 import { closeEvent, closeOpenEvents, insertOpenEvent, setEventThumbnail, updateEventPeak } from './eventRows.ts';
+import { getLearnedRegions, saveLearnedRegions } from './learnedRegionRows.ts';
 import { encodeFrame, writeEventThumbnail, type ColourFrame } from './thumbnail.ts';
 import { startFrameSource, type FrameSource } from './frameSource.ts';
 import type { Y4mFormat } from './y4mReader.ts';
@@ -46,11 +47,16 @@ export interface CameraWorkerOptions {
   fps: number;
   width: number;
   realtime?: boolean;
+  /** Decode a file/lavfi input once at full speed, frames stamped with stream time (frameSource). */
+  offline?: boolean;
+  offlineOriginMs?: number;
   notify(notice: MotionEventNotice): void;
 }
 
 export interface CameraWorker {
   stop(): Promise<void>;
+  /** Offline inputs: resolves with the frame count once the input was decoded to its end and its events are written. */
+  ended: Promise<number>;
   /** A JPEG of the next decoded frame (no outline), or null when no frame comes within `timeoutMs`. */
   snapshot(timeoutMs?: number): Promise<Buffer | null>;
 }
@@ -142,18 +148,40 @@ export function startCameraWorker(options: CameraWorkerOptions): CameraWorker {
     eventId = null;
   };
 
+  let learnedVersion = -1;
+  /** Learned nuisance regions are stored when they change: suggestions for the admin, and the next run's start. */
+  const saveLearned = (d: MotionDetector, nowMs: number): void => {
+    learnedVersion = d.nuisance.version;
+    const regions = d.nuisance.regions();
+    try {
+      saveLearnedRegions(db, cameraId, regions, nowMs);
+    } catch (error) {
+      log.error('cannot store the learned motion regions', { event: 'motion.learned_write_failed', error: (error as Error).message });
+    }
+    log.info('learned regions that change all the time; motion leaves them out', { event: 'motion.nuisance_learned', regions: JSON.stringify(regions), atMs: Math.round(nowMs) });
+  };
+
   const onFrame = (frame: Uint8Array, format: Y4mFormat, wallMs: number): void => {
     if (!detector || format.width !== frameWidth || format.height !== frameHeight) {
       // First frame, or the camera changed resolution: a fresh model for the new geometry.
       detector = new MotionDetector({ width: format.width, height: format.height, fps: options.fps, ...options.settings });
       frameWidth = format.width;
       frameHeight = format.height;
+      // What the previous run learned is left out from the first frame, not after a minute of false events.
+      try {
+        const stored = getLearnedRegions(db, cameraId);
+        if (stored) detector.nuisance.seed(stored.regions);
+      } catch (error) {
+        log.warn('cannot read the learned motion regions; learning afresh', { event: 'motion.learned_read_failed', error: (error as Error).message });
+      }
+      learnedVersion = detector.nuisance.version;
     }
     if (snapshotWaiters.length > 0) {
       const copy: ColourFrame = { data: frame.slice(0, format.frameBytes), width: format.width, height: format.height };
       for (const resolve of snapshotWaiters.splice(0)) resolve(copy);
     }
     const verdict = detector.process(frame);
+    if (detector.nuisance.version !== learnedVersion) saveLearned(detector, wallMs);
     const step = tracker.observe(wallMs, verdict);
     if (step === 'none') return;
     if (step === 'ended') {
@@ -197,10 +225,18 @@ export function startCameraWorker(options: CameraWorkerOptions): CameraWorker {
     width: options.width,
     log: options.log,
     realtime: options.realtime,
+    offline: options.offline,
+    offlineOriginMs: options.offlineOriginMs,
     onFrame,
   });
 
   return {
+    ended: source.ended.then(async (frames) => {
+      // The input is over: what is open ends at its last motion, as at a stop.
+      if (tracker.finish()) endEvent(tracker.endMs());
+      await writes;
+      return frames;
+    }),
     stop: async () => {
       await source.stop();
       // Stopping mid-event closes it at its last motion (plus post-roll, never in the future).

@@ -17,8 +17,9 @@ export class ChangedBlocks {
   /** Blocks with at least one watched pixel. */
   readonly watchedBlocks: number;
   /** Changed pixels a block needs to be active (0 = fully masked, never active). */
-  private readonly need: Uint16Array;
-  private readonly active: Uint8Array;
+  readonly need: Uint16Array;
+  /** 1 where a block is active this frame, before learned regions are left out (markActive). */
+  readonly active: Uint8Array;
 
   /** `watched` is 1 where a pixel counts; luma is examined on a checkerboard, so only those pixels count towards a block. */
   constructor(
@@ -46,14 +47,22 @@ export class ChangedBlocks {
     this.watchedBlocks = watchedBlocks;
   }
 
-  /** Pass 3: active blocks with an active neighbour; their count (as `score`) and bounding box go into `v`. */
-  collect(v: FrameVerdict): void {
-    const { blocksX, blocksY, changed, need, active } = this;
-    const blocks = blocksX * blocksY;
-    for (let b = 0; b < blocks; b++) {
+  /** Pass 3a: a block is active when enough of its watched pixels changed. */
+  markActive(): void {
+    const { changed, need, active } = this;
+    for (let b = 0; b < active.length; b++) {
       const n = need[b]!;
       active[b] = n > 0 && changed[b]! >= n ? 1 : 0;
     }
+  }
+
+  /**
+   * Pass 3b: blocks in learned nuisance regions (`suppressed`) are left out; the active
+   * blocks with an active neighbour give the count (as `score`) and bounding box in `v`.
+   */
+  collect(v: FrameVerdict, suppressed: Uint8Array): void {
+    const { blocksX, blocksY, active } = this;
+    for (let b = 0; b < active.length; b++) if (suppressed[b] === 1) active[b] = 0;
     let kept = 0;
     let minX = blocksX;
     let minY = blocksY;

@@ -8,21 +8,26 @@
  *     larger of a sensitivity floor and a multiple of the measured sensor noise, or when
  *     its colour (chroma, quarter resolution) changed likewise: a red coat on a grey
  *     street can have the street's brightness.
+ *     The noise threshold follows rising noise at once and is raised further during a
+ *     burst (noise well above the scene's usual), and a frame whose own noise needed more
+ *     than the threshold it got, or a burst frame with grain everywhere, reports nothing.
  *  3. Noise suppression: pixels are counted in 4×4 blocks; a block is active when enough
  *     of its pixels changed, and counts only with an active neighbour (an erosion).
  *     Luma is examined on a checkerboard (half the pixels): at 320 px an object the size
- *     of a cat still covers dozens of them, and the detector's cost halves.
+ *     of a cat still covers dozens of them, and the detector's cost halves. Blocks in
+ *     learned nuisance regions (a burnt-in clock, a ticker, an LED) are left out.
  *  4. Motion when the surviving blocks cover the minimum area; when most of the frame
  *     changed at once (a lamp by the lens), or the picture lost or regained its colour
  *     (the camera's IR switch), the background is re-seeded instead.
  * Masks hide areas; zones, when given, are the only areas that count.
  * This file holds the per-pixel pass and the background; step 1 is lightShift.ts, the
- * colour half of step 2 and the IR check chromaChange.ts, step 3 changedBlocks.ts, and
- * the masks and zones watchArea.ts.
+ * colour half of step 2 and the IR check chromaChange.ts, step 3 changedBlocks.ts and
+ * nuisanceRegions.ts, and the masks and zones watchArea.ts.
  */
 import { ChangedBlocks, blockShift } from './changedBlocks.ts';
 import { ChromaChange } from './chromaChange.ts';
 import { LightShift } from './lightShift.ts';
+import { NuisanceRegions } from './nuisanceRegions.ts';
 import { watchedPixels, type Rect } from './watchArea.ts';
 
 export type { Rect } from './watchArea.ts';
@@ -63,6 +68,14 @@ const foregroundSlowdown = 25;
 const foregroundMaxSeconds = 10;
 /** More than this fraction of the watched pixels changing at once is light, not an object. */
 const globalChangeFraction = 0.45;
+/** A frame whose own noise asks for a threshold this much above the one used is a noise burst's start. */
+const noiseJumpMargin = 1.2;
+/** Noise this many times the scene's usual is a burst… */
+const burstSigmaRatio = 2.5;
+/** …during which the noise threshold is this much higher. */
+const burstThresholdFactor = 1.6;
+/** In a burst, a frame with more than this fraction of the watched pixels changed is all grain. */
+const burstChangedFraction = 0.05;
 /** Frames after (re-)seeding during which nothing is reported: the model has no history yet. */
 const warmupFrames = 2;
 
@@ -80,6 +93,8 @@ export class MotionDetector {
   private readonly light: LightShift;
   private readonly chroma: ChromaChange;
   private readonly blocks: ChangedBlocks;
+  /** Learned places that change all the time (a clock, a ticker, an LED): left out like masks. */
+  readonly nuisance: NuisanceRegions;
   private readonly residualHistogram = new Int32Array(256);
   private readonly alphaShift: number;
   private readonly foregroundShift: number;
@@ -88,6 +103,8 @@ export class MotionDetector {
   private readonly noiseFactor: number;
   private readonly minBlocks: number;
   private noiseSigma = 0;
+  /** The scene's usual noise: follows σ slowly and only outside bursts. */
+  private quietSigma = 0;
   private framesSinceSeed = -1;
 
   constructor(options: DetectorOptions) {
@@ -107,6 +124,7 @@ export class MotionDetector {
     for (let y = 0; y < height; y++) for (let x = y & 1; x < width; x += 2) this.watchedCount += this.watched[y * width + x]!;
     if (this.watchedCount === 0) throw new DetectorOptionsError('masks and zones leave nothing of the frame to watch');
     this.blocks = new ChangedBlocks(width, height, this.watched);
+    this.nuisance = new NuisanceRegions({ blocksX: this.blocks.blocksX, blocksY: this.blocks.blocksY, fps });
 
     const t = (sensitivity - 1) / 99;
     this.alphaShift = Math.max(1, Math.round(Math.log2(fps * backgroundSeconds)));
@@ -149,17 +167,29 @@ export class MotionDetector {
       v.globalChange = true;
       return v;
     }
-    const threshold = Math.max(this.thresholdFloor, this.noiseFactor * this.noiseSigma);
+    // In a noise burst the grain's tail is longer than its median says (the encoder turns
+    // it into blocks): the threshold is raised for as long as the burst lasts.
+    const burst = this.quietSigma > 0 && this.noiseSigma > burstSigmaRatio * this.quietSigma;
+    const threshold = Math.max(this.thresholdFloor, this.noiseFactor * this.noiseSigma * (burst ? burstThresholdFactor : 1));
     const changed = this.classifyPixels(luma, threshold);
-    this.updateNoise();
+    const frameSigma = this.updateNoise();
+    // This frame's own noise needed a higher threshold than the one used: a noise burst
+    // (or the encoder starving on one) has begun, and what "changed" is grain, not objects.
+    const noiseJump = this.noiseFactor * frameSigma > threshold * noiseJumpMargin;
+
+    if (!noiseJump && !burst) this.quietSigma = this.quietSigma === 0 ? frameSigma : this.quietSigma + 0.02 * (frameSigma - this.quietSigma);
     if (changed > this.watchedCount * globalChangeFraction) {
       this.seed(luma);
       v.globalChange = true;
       return v;
     }
     this.framesSinceSeed++;
+    this.blocks.markActive();
+    // Grain over a large part of the picture during a burst: no object to see in this frame.
+    if (noiseJump || (burst && changed > this.watchedCount * burstChangedFraction)) return v;
+    this.nuisance.observe(this.blocks.active, this.blocks.changed, this.blocks.need);
     if (this.framesSinceSeed <= warmupFrames) return v;
-    this.blocks.collect(v);
+    this.blocks.collect(v, this.nuisance.suppressed);
     v.motion = v.score > 0 && v.score * this.blocks.watchedBlocks >= this.minBlocks;
     return v;
   }
@@ -214,8 +244,8 @@ export class MotionDetector {
     return changed;
   }
 
-  /** Sensor noise from the median residual (σ ≈ 1.4826·MAD), smoothed over a few seconds. */
-  private updateNoise(): void {
+  /** Sensor noise from the median residual (σ ≈ 1.4826·MAD), smoothed over a few seconds; returns this frame's σ. */
+  private updateNoise(): number {
     let total = 0;
     for (let r = 0; r < 256; r++) total += this.residualHistogram[r]!;
     const half = total / 2;
@@ -229,7 +259,10 @@ export class MotionDetector {
       }
     }
     const sigma = 1.4826 * median;
-    this.noiseSigma = this.noiseSigma === 0 ? sigma : this.noiseSigma + 0.1 * (sigma - this.noiseSigma);
+    // Rising noise is followed at once (a burst of sensor noise, gain jumping up at dusk:
+    // smoothed, its first frames were motion everywhere); falling noise slowly.
+    this.noiseSigma = this.noiseSigma === 0 || sigma > this.noiseSigma ? sigma : this.noiseSigma + 0.1 * (sigma - this.noiseSigma);
+    return sigma;
   }
 
   private seed(luma: Uint8Array): void {

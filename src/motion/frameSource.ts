@@ -28,6 +28,14 @@ export interface FrameSourceOptions {
   stallMs?: number;
   /** Non-RTSP inputs: read at native rate, as a camera would send. */
   realtime?: boolean;
+  /**
+   * Tests and the bench: decode a file or lavfi input once, as fast as ffmpeg can, and
+   * stamp frame n with start + n/fps (its stream time) instead of its arrival. When the
+   * input ends the decoder is not restarted and `ended` resolves.
+   */
+  offline?: boolean;
+  /** Offline: the time frame 0 is stamped with (default: its arrival). */
+  offlineOriginMs?: number;
   backoff?: BackoffPolicy;
 }
 
@@ -35,6 +43,8 @@ export interface FrameSource {
   stop(): Promise<void>;
   /** Restarts so far (a test and `hearth doctor` figure). */
   restarts(): number;
+  /** Offline inputs: resolves with the frame count once the input has been decoded to its end. */
+  ended: Promise<number>;
 }
 
 const maxErrorLines = 10;
@@ -50,7 +60,13 @@ export function startFrameSource(options: FrameSourceOptions): FrameSource {
     width: options.width,
     ioTimeoutSeconds: options.ioTimeoutSeconds ?? 10,
     realtime: options.realtime ?? false,
+    offline: options.offline ?? false,
   });
+  const offline = options.offline ?? false;
+  let frames = 0;
+  let offlineStartMs = 0;
+  let endedResolve: (frames: number) => void = () => undefined;
+  const ended = new Promise<number>((resolve) => (endedResolve = resolve));
   let child: ChildProcess | null = null;
   let closed: Promise<void> = Promise.resolve();
   let stopping = false;
@@ -71,7 +87,10 @@ export function startFrameSource(options: FrameSourceOptions): FrameSource {
       (format) => log.info('motion decoder streaming', { event: 'motion.decoder_started', width: format.width, height: format.height, pid: proc.pid }),
       (frame, format) => {
         lastFrameMs = Date.now();
-        options.onFrame(frame, format, lastFrameMs);
+        if (frames === 0) offlineStartMs = options.offlineOriginMs ?? lastFrameMs;
+        const stampMs = offline ? offlineStartMs + Math.round((frames * 1000) / options.fps) : lastFrameMs;
+        frames++;
+        options.onFrame(frame, format, stampMs);
       },
     );
     proc.stdout?.on('data', (chunk: Buffer) => {
@@ -94,6 +113,10 @@ export function startFrameSource(options: FrameSourceOptions): FrameSource {
       proc.once('close', (code, signal) => {
         child = null;
         resolve();
+        if (offline && code === 0 && failure === null) {
+          endedResolve(frames);
+          return;
+        }
         if (stopping) return;
         const ranMs = Date.now() - startedAtMs;
         const delayMs = backoff.next(ranMs);
@@ -122,6 +145,7 @@ export function startFrameSource(options: FrameSourceOptions): FrameSource {
 
   run();
   return {
+    ended,
     restarts: () => restarts,
     stop: async () => {
       stopping = true;

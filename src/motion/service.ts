@@ -31,6 +31,10 @@ export interface MotionOptions {
   width?: number;
   /** Tests and the bench: read non-RTSP inputs at native rate. */
   realtimeInputs?: boolean;
+  /** Tests and the bench: decode file/lavfi inputs once at full speed, frames stamped with stream time. */
+  offlineInputs?: boolean;
+  /** With `offlineInputs`: the time each input's first frame is stamped with. */
+  offlineOriginMs?: number;
 }
 
 export interface MotionService {
@@ -41,6 +45,8 @@ export interface MotionService {
   snapshot(cameraId: string, timeoutMs?: number): Promise<Buffer | null>;
   /** Re-reads `cameras()` and starts, stops or restarts workers whose settings changed. */
   reload(): Promise<void>;
+  /** With `offlineInputs`: resolves with the frame count when the camera's input has been decoded to its end; null when it has no worker. */
+  inputEnded(cameraId: string): Promise<number> | null;
 }
 
 export const defaultMotionFps = 5;
@@ -86,6 +92,8 @@ export function startMotion(options: MotionOptions): MotionService {
         fps: options.fps ?? defaultMotionFps,
         width: options.width ?? defaultMotionWidth,
         realtime: options.realtimeInputs ?? false,
+        offline: options.offlineInputs ?? false,
+        offlineOriginMs: options.offlineOriginMs,
         notify,
       });
     } catch (error) {
@@ -120,6 +128,7 @@ export function startMotion(options: MotionOptions): MotionService {
     },
     snapshot: async (cameraId, timeoutMs) => (workers.get(cameraId)?.worker.snapshot(timeoutMs)) ?? null,
     reload,
+    inputEnded: (cameraId) => workers.get(cameraId)?.worker.ended ?? null,
     stop: () => {
       stopping ??= Promise.all([...workers.values()].map((w) => w.worker.stop())).then(() => {
         workers.clear();

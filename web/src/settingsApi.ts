@@ -29,6 +29,18 @@ export interface SettingsPatch {
   motion?: Partial<CameraSettings['motion']>;
 }
 
+/** Regions motion learned to leave out because they change all the time (GET …/motion/suggested-masks). */
+export interface SuggestedMasks {
+  cameraId: string;
+  editable: boolean;
+  configFile: string | null;
+  learnedAtMs: number | null;
+  suggestions: FrameRect[];
+  dropped: FrameRect[];
+  /** Config cameras: the lines to add to the file to keep them. */
+  yaml: string | null;
+}
+
 export interface DiscoveredDevice {
   urn: string;
   address: string;
@@ -64,6 +76,9 @@ const enc = encodeURIComponent;
 
 export const getCameraSettings = (id: string) => api<CameraSettings>(`/api/cameras/${enc(id)}/settings`);
 export const patchCameraSettings = (id: string, patch: SettingsPatch) => api<CameraSettings>(`/api/cameras/${enc(id)}/settings`, { method: 'PATCH', body: patch });
+export const getSuggestedMasks = (id: string) => api<SuggestedMasks>(`/api/cameras/${enc(id)}/motion/suggested-masks`);
+export const dropSuggestedMask = (id: string, region: FrameRect) =>
+  api<SuggestedMasks>(`/api/cameras/${enc(id)}/motion/suggested-masks/drop`, { method: 'POST', body: region });
 export const getDiscovery = () => api<DiscoveryResults>('/api/discovery');
 export const probeDiscovery = () => api<DiscoveryResults>('/api/discovery/probe', { method: 'POST', body: {} });
 export const adoptCamera = (body: { onvifUrl: string; username: string; password: string; id?: string; name?: string }) =>

@@ -4,6 +4,8 @@
  *                                        onvifUrl, streams: {main, sub} (passwords replaced by ***), identity}
  *   PATCH /api/cameras/:id/settings {name?, enabled?, retentionDays?, motion?: {enabled?, sensitivity?, masks?}} -> the settings
  *         409 for a camera defined in the config file (edit the file: it wins at every start)
+ *   GET   /api/cameras/:id/motion/suggested-masks -> {cameraId, editable, configFile, learnedAtMs, suggestions, dropped, yaml}
+ *   POST  /api/cameras/:id/motion/suggested-masks/drop {x, y, w, h} -> the same; config cameras too (it is no setting of the file)
  * A change takes effect at once: recorders and motion hear it through cameraChanged.
  */
 import { Router } from 'express';
@@ -12,6 +14,8 @@ import { getCamera, getCameraSecrets } from '../../cameras/cameraRows.ts';
 import { getMotionSettings, updateCameraSettings, type CameraSettingsPatch } from '../../cameras/cameraSettings.ts';
 import { cameraChanged } from '../../cameras/registryEvents.ts';
 import { parseMasks } from '../../config/parse.ts';
+import { dropRegion, getDroppedRegions, getLearnedRegions } from '../../motion/learnedRegionRows.ts';
+import { masksYaml, suggestedMasks } from '../../motion/suggestedMasks.ts';
 import { ConfigError } from '../../config/validate.ts';
 import type { RouteContext } from '../context.ts';
 import { HttpError, badRequest, notFound } from '../errors.ts';
@@ -96,6 +100,51 @@ export function cameraSettingsRoutes(ctx: RouteContext, configFile: string | nul
     const id = cameraIdParam(req.params.id, 'id');
     privateNoStore(res);
     res.json(present(id));
+  });
+
+  /** Learned nuisance regions the admin has neither kept (a mask covers it) nor dropped. */
+  const suggestions = (id: string) => {
+    const camera = getCamera(ctx.db, id);
+    const motion = getMotionSettings(ctx.db, id);
+    if (!camera || !motion) throw notFound('no camera here: it does not exist');
+    const learned = getLearnedRegions(ctx.db, id);
+    const dropped = getDroppedRegions(ctx.db, id);
+    const offered = suggestedMasks(learned?.regions ?? [], motion.masks, dropped);
+    const editable = camera.source !== 'config';
+    return {
+      cameraId: id,
+      editable,
+      configFile: editable ? null : configFile,
+      learnedAtMs: learned?.updatedAtMs ?? null,
+      suggestions: offered,
+      dropped,
+      // A config camera keeps a suggestion by adding it to the file: these lines, under the camera.
+      yaml: !editable && offered.length > 0 ? masksYaml(id, offered) : null,
+    };
+  };
+
+  router.get('/cameras/:id/motion/suggested-masks', requireAdmin, (req, res) => {
+    const id = cameraIdParam(req.params.id, 'id');
+    privateNoStore(res);
+    res.json(suggestions(id));
+  });
+
+  router.post('/cameras/:id/motion/suggested-masks/drop', requireAdmin, (req, res) => {
+    const id = cameraIdParam(req.params.id, 'id');
+    if (!getCamera(ctx.db, id)) throw notFound('no camera here: it does not exist');
+    const body = bodyObject(req.body);
+    let region;
+    try {
+      [region] = parseMasks([body], 'region');
+    } catch (error) {
+      if (error instanceof ConfigError) throw badRequest(`the region to drop: ${error.problem}; send {x, y, w, h} as fractions of the frame`);
+      throw error;
+    }
+    if (!region) throw badRequest('send the region to drop as {x, y, w, h}');
+    dropRegion(ctx.db, id, region);
+    ctx.log.info('motion suggestion dropped', { event: 'camera.motion_suggestion_dropped', camera: id, region: JSON.stringify(region) });
+    privateNoStore(res);
+    res.json(suggestions(id));
   });
 
   router.patch('/cameras/:id/settings', requireAdmin, (req, res) => {

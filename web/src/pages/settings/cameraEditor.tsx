@@ -1,11 +1,21 @@
 /**
  * One camera's settings: name, on/off, retention, motion (on/off, sensitivity, masks).
  * A camera defined in hearth.yaml is shown read-only with the YAML to paste, because
- * the file wins at every start.
+ * the file wins at every start. Regions motion learned to leave out are offered as
+ * suggested masks: Keep saves one as a mask at once (the settings PATCH), Drop hides it;
+ * a config camera shows the lines to add to its file instead of Keep.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, snapshotUrl } from '../../api.ts';
-import { getCameraSettings, patchCameraSettings, type CameraSettings, type FrameRect } from '../../settingsApi.ts';
+import {
+  dropSuggestedMask,
+  getCameraSettings,
+  getSuggestedMasks,
+  patchCameraSettings,
+  type CameraSettings,
+  type FrameRect,
+  type SuggestedMasks,
+} from '../../settingsApi.ts';
 import { href } from '../../router.ts';
 import { MaskEditor } from './maskEditor.tsx';
 
@@ -29,6 +39,7 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
   const [sensitivity, setSensitivity] = useState(50);
   const [masks, setMasks] = useState<FrameRect[]>([]);
   const [busy, setBusy] = useState(false);
+  const [suggested, setSuggested] = useState<SuggestedMasks | null>(null);
 
   const apply = (s: CameraSettings) => {
     setSettings(s);
@@ -44,6 +55,10 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
     getCameraSettings(cameraId)
       .then(apply)
       .catch((e) => setError(e instanceof ApiError ? e.message : 'Hearth did not answer'));
+    // Suggestions are a help, not the page: without them the editor still works.
+    getSuggestedMasks(cameraId)
+      .then(setSuggested)
+      .catch(() => setSuggested(null));
   }, [cameraId]);
 
   if (error && !settings) return <p class="error" role="alert">{error}</p>;
@@ -63,6 +78,31 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
       setError(e instanceof ApiError ? e.message : 'Hearth did not answer');
     } finally {
       setBusy(false);
+    }
+  };
+
+  const failed = (e: unknown) => setError(e instanceof ApiError ? e.message : 'Hearth did not answer');
+
+  const keep = async (region: FrameRect) => {
+    setError(null);
+    setSaved(null);
+    try {
+      const next = await patchCameraSettings(cameraId, { motion: { masks: [...masks, region] } });
+      setSettings(next);
+      setMasks(next.motion.masks);
+      setSuggested(await getSuggestedMasks(cameraId));
+      setSaved('Kept as a mask. Motion ignores that area from now on.');
+    } catch (e) {
+      failed(e);
+    }
+  };
+
+  const drop = async (region: FrameRect) => {
+    setError(null);
+    try {
+      setSuggested(await dropSuggestedMask(cameraId, region));
+    } catch (e) {
+      failed(e);
     }
   };
 
@@ -122,7 +162,20 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
             <input name="sensitivity" type="range" min={1} max={100} value={sensitivity} onInput={(e) => setSensitivity(Number(e.currentTarget.value))} />
           </label>
         </fieldset>
-        <MaskEditor snapshot={snapshotUrl(cameraId)} masks={masks} onChange={setMasks} readOnly={readOnly} />
+        <MaskEditor
+          snapshot={snapshotUrl(cameraId)}
+          masks={masks}
+          onChange={setMasks}
+          readOnly={readOnly}
+          suggested={suggested ? { suggestions: suggested.suggestions, onKeep: readOnly ? undefined : keep, onDrop: drop } : undefined}
+        />
+        {readOnly && suggested?.yaml && (
+          <details open>
+            <summary>Keep the suggested masks: add these lines to {settings.configFile ?? 'the config file'}</summary>
+            <pre class="yaml" data-testid="suggested-yaml">{suggested.yaml}</pre>
+            <p class="muted small">Put the masks under this camera's entry (merge with any masks it has), then restart Hearth.</p>
+          </details>
+        )}
         {readOnly && (
           <details>
             <summary>YAML for these motion settings</summary>
