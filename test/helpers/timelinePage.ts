@@ -19,6 +19,11 @@ const codeRows = 40;
 
 /** The frame code in the top rows of the picture on screen. */
 export async function frameCodeOnScreen(page: Page): Promise<{ code: FrameCode | null; width: number }> {
+  // A seek can be reported before its first frame is decoded (native HLS on a loaded box): wait for a picture.
+  await page.waitForFunction(() => {
+    const video = document.querySelector('.recorded-video video') as HTMLVideoElement | null;
+    return video !== null && video.videoWidth > 0 && video.readyState >= 2;
+  }, null, { timeout: 15_000 });
   const grabbed = await page.evaluate((rows) => {
     const video = document.querySelector('.recorded-video video') as HTMLVideoElement;
     const width = video.videoWidth;
