@@ -14,7 +14,7 @@ import type { OnvifCamera } from '../src/simulator/onvif/onvifCamera.ts';
 import { adoptCamera, type AdoptedCamera } from '../src/cameras/adoption.ts';
 import { createIdentityCheck } from '../src/cameras/identity.ts';
 import { getCamera } from '../src/cameras/cameraRows.ts';
-import { createRelocator } from '../src/discovery/relocate.ts';
+import { createRelocator } from '../src/cameras/relocate.ts';
 import { probe } from '../src/discovery/wsDiscoveryProbe.ts';
 import { startRecorders, type Recorders } from '../src/recording/startRecorders.ts';
 import { recordingRoot } from '../src/recording/layout.ts';

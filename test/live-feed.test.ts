@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LiveFeed } from '../src/recording/liveFeed.ts';
+import { LiveFeed } from '../src/live/liveFeed.ts';
 import { fragmentStart, trackDefaults } from '../src/mp4/index.ts';
 import { liveFragmentMicros, recorderArgs } from '../src/ffmpeg/args.ts';
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import net from 'node:net';
-import { classifyExit } from '../src/cameras/failureReason.ts';
+import { classifyExit } from '../src/recording/run/failureReason.ts';
 import type { RecorderExit } from '../src/recording/recorderProcess.ts';
 
 /** ffmpeg reading `url` the way the recorder does (TCP, level-tagged errors), bounded to 20 s. */

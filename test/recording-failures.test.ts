@@ -8,7 +8,7 @@ import path from 'node:path';
 import { startRecorders } from '../src/recording/startRecorders.ts';
 import { listSegments } from '../src/recording/segmentRows.ts';
 import { recordingRoot, runIdOfSegment } from '../src/recording/layout.ts';
-import type { BackoffPolicy } from '../src/cameras/backoff.ts';
+import type { BackoffPolicy } from '../src/util/backoff.ts';
 import { playsWithFfprobe, startTestCamera } from './helpers/recordingTestCamera.ts';
 import { startSimulator } from '../src/simulator/index.ts';
 import { silentLogger } from '../src/log.ts';

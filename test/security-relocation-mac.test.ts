@@ -15,7 +15,7 @@ import type { OnvifCamera } from '../src/simulator/onvif/onvifCamera.ts';
 import { adoptCamera } from '../src/cameras/adoption.ts';
 import { getCamera } from '../src/cameras/cameraRows.ts';
 import { moveCameraAddress } from '../src/cameras/identityRows.ts';
-import { createRelocator } from '../src/discovery/relocate.ts';
+import { createRelocator } from '../src/cameras/relocate.ts';
 import { probe } from '../src/discovery/wsDiscoveryProbe.ts';
 import { macFromIpNeigh, macFromProcArp } from '../src/discovery/neighbourTable.ts';
 import { queryAudit } from '../src/auth/audit.ts';

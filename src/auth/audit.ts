@@ -19,7 +19,7 @@ export type AuditAction =
   | 'user_deleted'
   | 'grant_set'
   | 'grant_revoked'
-  // Written by discovery/relocate.ts: a camera followed to a new address (no user).
+  // Written by cameras/relocate.ts: a camera followed to a new address (no user).
   | 'camera_relocated';
 
 export type AuditOutcome = 'ok' | 'denied' | 'failed';

@@ -8,7 +8,7 @@
 import { chmodSync, closeSync, copyFileSync, existsSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { openSqlite } from './sqlite.ts';
-import { fsyncFileAndDir } from '../recording/durableFiles.ts';
+import { fsyncFileAndDir } from '../util/durableFiles.ts';
 
 export class BackupError extends Error {
   override name = 'BackupError';

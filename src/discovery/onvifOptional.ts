@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../log.ts';
 import { normalizeMacs } from './macAddress.ts';
-import type { OnvifDevice, OptionalField } from './onvifClient.ts';
+import type { OnvifDevice, OptionalField } from './onvifTypes.ts';
 import { OnvifError, refusalReason } from './onvifErrors.ts';
 
 /** MACs with the reason when there are none. */

@@ -2,7 +2,7 @@
  * Messages between connectOnvif (main thread) and the ONVIF worker, and how typed
  * errors cross the thread boundary (structured clone keeps only plain data).
  */
-import type { OnvifConnectOptions } from './onvifClient.ts';
+import type { OnvifConnectOptions } from './onvifTypes.ts';
 import { OnvifAuthError, OnvifConnectionError, OnvifError, OnvifProtocolError, OnvifTimeoutError } from './onvifErrors.ts';
 import type { LogFields } from '../log.ts';
 

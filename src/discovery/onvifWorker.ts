@@ -6,7 +6,8 @@
 import type { MessagePort } from 'node:worker_threads';
 // Before 'onvif' loads anywhere in this thread (see onvifPackageGuard.ts).
 import './onvifPackageGuard.ts';
-import { connectOnvifInThisThread, type OnvifConnectOptions, type OnvifDevice } from './onvifClient.ts';
+import { connectOnvifInThisThread } from './onvifCam.ts';
+import type { OnvifConnectOptions, OnvifDevice } from './onvifTypes.ts';
 import type { Logger, LogFields } from '../log.ts';
 import { toWire, type WorkerReply, type WorkerRequest } from './onvifWire.ts';
 

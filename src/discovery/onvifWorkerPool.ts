@@ -12,7 +12,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { silentLogger, type Logger } from '../log.ts';
-import type { DeviceIdentity, MediaProfile, OnvifConnectOptions, OnvifDevice, OptionalField, StreamUris } from './onvifClient.ts';
+import type { DeviceIdentity, OnvifConnectOptions, OnvifDevice, OptionalField } from './onvifTypes.ts';
+import type { MediaProfile } from './onvifProfiles.ts';
+import type { StreamUris } from './onvifMedia.ts';
 import { OnvifProtocolError, OnvifTimeoutError } from './onvifErrors.ts';
 import { fromWire, type DeviceMethod, type WorkerReply, type WorkerRequest } from './onvifWire.ts';
 

@@ -6,7 +6,7 @@
  * a bounded backoff and its error is logged with the camera.
  */
 import type { Logger } from '../log.ts';
-import type { LiveSource } from '../http/sources.ts';
+import type { LiveSource } from './liveSource.ts';
 import { startMpeg1Transcoder, type Mpeg1Transcoder } from './mpeg1Transcoder.ts';
 
 export interface Mpeg1Viewer {

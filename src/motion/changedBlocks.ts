@@ -3,7 +3,7 @@
  * 4×4 blocks; a block is active when enough of its pixels changed, and counts only with
  * an active neighbour (an erosion). Allocation-free per frame: the arrays are sized once.
  */
-import type { FrameVerdict } from './detector.ts';
+import type { FrameVerdict } from './frameVerdict.ts';
 
 export const blockSize = 4;
 /** log2(blockSize): a pixel's block column is x >> blockShift. */

@@ -24,11 +24,14 @@
  * colour half of step 2 and the IR check chromaChange.ts, step 3 changedBlocks.ts and
  * nuisanceRegions.ts, and the masks and zones watchArea.ts.
  */
+import type { FrameVerdict } from './frameVerdict.ts';
 import { ChangedBlocks, blockShift } from './changedBlocks.ts';
 import { ChromaChange } from './chromaChange.ts';
 import { LightShift } from './lightShift.ts';
 import { NuisanceRegions } from './nuisanceRegions.ts';
 import { watchedPixels, type Rect } from './watchArea.ts';
+
+export type { FrameVerdict } from './frameVerdict.ts';
 
 export type { Rect } from './watchArea.ts';
 
@@ -40,20 +43,6 @@ export interface DetectorOptions {
   sensitivity: number;
   masks?: readonly Rect[];
   zones?: readonly Rect[];
-}
-
-/** The detector's verdict on one frame. One object, reused: copy what you keep. */
-export interface FrameVerdict {
-  motion: boolean;
-  /** Changed area after noise suppression, as a fraction of the watched area (0..1). */
-  score: number;
-  /** Bounding box of the changed blocks in 0..1 coordinates; meaningful when score > 0. */
-  regionX: number;
-  regionY: number;
-  regionW: number;
-  regionH: number;
-  /** True when the whole scene changed (light, IR) and the background was re-seeded. */
-  globalChange: boolean;
 }
 
 export class DetectorOptionsError extends Error {

@@ -10,7 +10,7 @@
  * motion becomes an event as soon as it leaves its first box (or after the deferral, if
  * it keeps changing in place); if it stops, or the nuisance regions take it, it never was.
  */
-import type { FrameVerdict } from './detector.ts';
+import type { FrameVerdict } from './frameVerdict.ts';
 
 export interface EventPolicy {
   startFrames: number;

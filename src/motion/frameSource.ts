@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { ffmpegPathSync } from '../ffmpeg/locate.ts';
 import { motionFrameArgs } from '../ffmpeg/args.ts';
-import { Backoff, type BackoffPolicy, defaultBackoff } from '../cameras/backoff.ts';
+import { Backoff, type BackoffPolicy, defaultBackoff } from '../util/backoff.ts';
 import type { Logger } from '../log.ts';
 import { Y4mReader, type Y4mFormat } from './y4mReader.ts';
 

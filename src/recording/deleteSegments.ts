@@ -1,7 +1,7 @@
 /** Deletion in the order of DESIGN.md: mark, unlink, fsync the directory, drop the row. */
 import path from 'node:path';
 import { isDiskFullError, type Db } from '../db/sqlite.ts';
-import { fsyncPath, unlinkIfPresent } from './durableFiles.ts';
+import { fsyncPath, unlinkIfPresent } from '../util/durableFiles.ts';
 import { deleteSegmentRows, markDeleting, type SegmentRow } from './segmentRows.ts';
 
 export async function deleteSegmentsDurably(db: Db, root: string, rows: SegmentRow[]): Promise<number> {

@@ -11,7 +11,7 @@ import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';
-import { fsyncPath, unlinkIfPresent } from './durableFiles.ts';
+import { fsyncPath, unlinkIfPresent } from '../util/durableFiles.ts';
 import { deleteSegmentRows, listSegments } from './segmentRows.ts';
 
 export const quarantineDirName = '.quarantine';

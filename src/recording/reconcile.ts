@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';
 import { deleteSegmentsDurably } from './deleteSegments.ts';
-import { fsyncFileAndDir, unlinkIfPresent } from './durableFiles.ts';
+import { fsyncFileAndDir, unlinkIfPresent } from '../util/durableFiles.ts';
 import { probeSegment } from './probeSegment.ts';
 import { allSegments, deleteSegmentRows, insertSegments, listSegments, segmentsMarkedDeleting, type NewSegment } from './segmentRows.ts';
 import { markerFileName } from './storageMarker.ts';

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { ffmpegPathSync } from '../ffmpeg/locate.ts';
 import { recorderArgs, type RecorderArgsInput } from '../ffmpeg/args.ts';
-import type { LiveFeed } from './liveFeed.ts';
+import type { LiveFeed } from '../live/liveFeed.ts';
 
 export interface FinishedSegmentLine {
   basename: string;

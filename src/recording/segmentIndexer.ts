@@ -5,7 +5,7 @@
  */
 import { isDiskFullError, type Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';
-import { fsyncFileAndDir } from './durableFiles.ts';
+import { fsyncFileAndDir } from '../util/durableFiles.ts';
 import { insertSegments, type NewSegment } from './segmentRows.ts';
 
 export const indexFlushMs = 500;

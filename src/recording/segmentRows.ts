@@ -71,6 +71,12 @@ export function lastSegmentEndMs(db: Db, cameraId: string, stream: SegmentStream
   return row.endMs;
 }
 
+/** The path of the camera's newest main-stream segment not being deleted, or null when it has none. */
+export function newestSegmentPath(db: Db, cameraId: string): string | null {
+  const row = db.prepare(`SELECT path FROM segments WHERE camera_id = ? AND stream = 'main' AND deleting = 0 ORDER BY start_ms DESC LIMIT 1`).get(cameraId) as { path: string } | undefined;
+  return row?.path ?? null;
+}
+
 export function newestSegmentEndMs(db: Db): number | null {
   return (db.prepare('SELECT max(end_ms) AS endMs FROM segments').get() as { endMs: number | null }).endMs;
 }

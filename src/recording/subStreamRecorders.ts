@@ -20,12 +20,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';
-import { CameraSupervisor, type SupervisorOptions } from '../cameras/cameraSupervisor.ts';
+import { CameraSupervisor, type SupervisorOptions } from './run/cameraSupervisor.ts';
 import { getCameraSecrets } from '../cameras/cameraRows.ts';
 import { ffprobePathSync } from '../ffmpeg/locate.ts';
 import { segmentProbeArgs } from '../ffmpeg/args.ts';
-import { newestSegments } from '../playback/mediaRows.ts';
-import { lastSegmentEndMs } from './segmentRows.ts';
+import { lastSegmentEndMs, newestSegmentPath } from './segmentRows.ts';
 
 const run = promisify(execFile);
 
@@ -121,11 +120,11 @@ export class SubStreamRecorders {
 
   private async check(cameraId: string, followed: Followed): Promise<void> {
     const subUrl = getCameraSecrets(this.o.db, cameraId)?.streams.sub ?? null;
-    const newest = newestSegments(this.o.db, cameraId, 1)[0];
-    if (newest && newest.path !== followed.probedPath) {
-      const codec = await (this.o.videoCodecOf ?? videoCodecOfFile)(path.join(this.o.root, newest.path));
+    const newest = newestSegmentPath(this.o.db, cameraId);
+    if (newest !== null && newest !== followed.probedPath) {
+      const codec = await (this.o.videoCodecOf ?? videoCodecOfFile)(path.join(this.o.root, newest));
       if (codec !== null) {
-        followed.probedPath = newest.path;
+        followed.probedPath = newest;
         if (codec !== followed.codec) this.o.log.info('main stream codec read from its recording', { event: 'recorder.main_codec', camera: cameraId, codec });
         followed.codec = codec;
       }

@@ -16,8 +16,9 @@ import { hashPassword } from '../../src/auth/password.ts';
 import { insertUser, setGrant, type GrantScope, type Role } from '../../src/auth/userRows.ts';
 import { createApp, type AppDeps } from '../../src/http/app.ts';
 import { listen, type HttpServer } from '../../src/http/server.ts';
-import { liveSourceFromFeeds, type CameraStatusSource, type CameraStatusView } from '../../src/http/sources.ts';
-import { LiveFeed } from '../../src/recording/liveFeed.ts';
+import type { CameraStatusSource, CameraStatusView } from '../../src/http/sources.ts';
+import { liveSourceFromFeeds } from '../../src/live/liveSource.ts';
+import { LiveFeed } from '../../src/live/liveFeed.ts';
 import { recordingRoot } from '../../src/recording/layout.ts';
 import { fragmentedInitLength } from '../../src/playback/mp4Init.ts';
 

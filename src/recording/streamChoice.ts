@@ -7,9 +7,9 @@
  */
 import type { Logger } from '../log.ts';
 import type { RecorderAudioMode } from '../ffmpeg/args.ts';
-import { probeStream } from '../recording/streamProbe.ts';
+import { probeStream } from './streamProbe.ts';
 import { nextAudioPlan, type AudioDecision } from './audioChoice.ts';
-import { classifyExit, type Failure } from './failureReason.ts';
+import { classifyExit, type Failure } from './run/failureReason.ts';
 
 export interface StreamChoiceOptions {
   ioTimeoutSeconds: number;

@@ -9,24 +9,24 @@
  * segments cannot be proven to be this camera's, so they are neither served nor deleted.
  * The run's files are indexed or set aside by runFiles.ts.
  */
-import { redactCredentials } from '../net/redactCredentials.ts';
+import { redactCredentials } from '../../net/redactCredentials.ts';
 import { statfsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '../log.ts';
-import { LiveFeed } from '../recording/liveFeed.ts';
-import { startRecorderProcess, type RecorderRun } from '../recording/recorderProcess.ts';
-import { SegmentClock } from '../recording/segmentClock.ts';
-import type { SegmentIndexer } from '../recording/segmentIndexer.ts';
-import type { ChildRegistry } from '../recording/childRegistry.ts';
-import type { StorageCheck } from '../recording/storageMarker.ts';
-import { segmentPattern, streamDirName } from '../recording/layout.ts';
-import { Backoff, type BackoffPolicy } from './backoff.ts';
+import type { Logger } from '../../log.ts';
+import { LiveFeed } from '../../live/liveFeed.ts';
+import { startRecorderProcess, type RecorderRun } from '../recorderProcess.ts';
+import { SegmentClock } from '../segmentClock.ts';
+import type { SegmentIndexer } from '../segmentIndexer.ts';
+import type { ChildRegistry } from '../childRegistry.ts';
+import type { StorageCheck } from '../storageMarker.ts';
+import { segmentPattern, streamDirName } from '../layout.ts';
+import { Backoff, type BackoffPolicy } from '../../util/backoff.ts';
 import { classifyExit, type Failure } from './failureReason.ts';
-import { StreamChoice } from './streamChoice.ts';
-import type { probeStream } from '../recording/streamProbe.ts';
-import type { StreamResolution } from './streamSource.ts';
-import type { CameraState, CameraStatus, IdentityCheck } from './cameraStatus.ts';
-import { IdentityWatch, type IdentityRefusal } from './identityWatch.ts';
+import { StreamChoice } from '../streamChoice.ts';
+import type { probeStream } from '../streamProbe.ts';
+import type { StreamResolution } from '../../cameras/streamSource.ts';
+import type { CameraState, CameraStatus, IdentityCheck } from '../../cameras/cameraStatus.ts';
+import { IdentityWatch, type IdentityRefusal } from '../../cameras/identityWatch.ts';
 import { RunFiles } from './runFiles.ts';
 
 export interface SupervisorOptions {

@@ -5,7 +5,7 @@
  * and the camera page says so.
  */
 import type { RecorderAudioMode } from '../ffmpeg/args.ts';
-import { audioCodecName, planAudio, type ProbedStreams } from '../recording/streamProbe.ts';
+import { audioCodecName, planAudio, type ProbedStreams } from './streamProbe.ts';
 
 export interface AudioDecision {
   mode: RecorderAudioMode;

@@ -12,15 +12,15 @@
  */
 import type { Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';
-import { getCamera, getCameraSecrets } from '../cameras/cameraRows.ts';
-import { moveCameraAddress } from '../cameras/identityRows.ts';
-import { sameIdentity } from '../cameras/identity.ts';
-import { cameraChanged } from '../cameras/registryEvents.ts';
-import { connectOnvif, OnvifAuthError, OnvifError, type OnvifConnectOptions, type OnvifDevice } from './onvifClient.ts';
-import { orderXaddrs } from './xaddrOrder.ts';
-import type { DiscoveredDevice } from './wsDiscoveryProbe.ts';
-import { limiter } from './limiter.ts';
-import { neighbourMacOf } from './neighbourTable.ts';
+import { getCamera, getCameraSecrets } from './cameraRows.ts';
+import { moveCameraAddress } from './identityRows.ts';
+import { sameIdentity } from './identity.ts';
+import { cameraChanged } from './registryEvents.ts';
+import { connectOnvif, OnvifAuthError, OnvifError, type OnvifConnectOptions, type OnvifDevice } from '../discovery/onvifClient.ts';
+import { orderXaddrs } from '../discovery/xaddrOrder.ts';
+import type { DiscoveredDevice } from '../discovery/wsDiscoveryProbe.ts';
+import { limiter } from '../discovery/limiter.ts';
+import { neighbourMacOf } from '../discovery/neighbourTable.ts';
 import { recordAudit } from '../auth/audit.ts';
 
 export interface RelocatorOptions {

@@ -3,7 +3,7 @@
  * `-loglevel level`) with a filesystem fallback: a full disk is confirmed by statfs,
  * not only by the words "No space left on device".
  */
-import type { RecorderExit } from '../recording/recorderProcess.ts';
+import type { RecorderExit } from '../recorderProcess.ts';
 
 export type FailureKind = 'auth' | 'disk_full' | 'audio_unsupported' | 'not_found' | 'unreachable' | 'dropped' | 'stopped';
 

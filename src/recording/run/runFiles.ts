@@ -5,15 +5,15 @@
  */
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Logger } from '../log.ts';
-import type { FinishedSegmentLine } from '../recording/recorderProcess.ts';
-import type { SegmentClock } from '../recording/segmentClock.ts';
-import type { SegmentIndexer } from '../recording/segmentIndexer.ts';
-import { probeSegment } from '../recording/probeSegment.ts';
-import { unlinkIfPresent } from '../recording/durableFiles.ts';
-import { cameraDir, dayDirName, relativeSegmentPath, segmentExtension, streamDirName } from '../recording/layout.ts';
-import type { SegmentStream } from '../recording/segmentRows.ts';
-import { quarantineFile } from '../recording/quarantine.ts';
+import type { Logger } from '../../log.ts';
+import type { FinishedSegmentLine } from '../recorderProcess.ts';
+import type { SegmentClock } from '../segmentClock.ts';
+import type { SegmentIndexer } from '../segmentIndexer.ts';
+import { probeSegment } from '../probeSegment.ts';
+import { unlinkIfPresent } from '../../util/durableFiles.ts';
+import { cameraDir, dayDirName, relativeSegmentPath, segmentExtension, streamDirName } from '../layout.ts';
+import type { SegmentStream } from '../segmentRows.ts';
+import { quarantineFile } from '../quarantine.ts';
 
 export interface RunFilesOptions {
   cameraId: string;
