@@ -1,0 +1,127 @@
+/**
+ * The events page in a real chromium against a real simulator (scripted motion) and
+ * `hearth start`: thumbnails of motion events, newest first; a click plays the event's
+ * clip; the camera and day filters; a viewer granted one camera sees only that camera
+ * in the filter and only its events, and never asks for another camera's thumbnails;
+ * nothing leaves the box.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { startUiStack } from '../helpers/uiStack.ts';
+import { launchBrowser, loginThroughForm, type RecordedPage } from '../helpers/browser.ts';
+
+interface ApiEvent {
+  id: number;
+  camera: string;
+  start: number;
+}
+
+const fetchJson = <T>(page: Page, url: string) => page.evaluate(async (u) => (await fetch(u)).json(), url) as Promise<T>;
+
+function localDay(ms: number): string {
+  const d = new Date(ms);
+  return [d.getFullYear(), d.getMonth() + 1, d.getDate()].map((n, i) => (i === 0 ? String(n) : String(n).padStart(2, '0'))).join('-');
+}
+
+test('events: thumbnails of scripted motion, click plays the clip, filters, viewer sees only granted cameras', { timeout: 240_000 }, async (t) => {
+  const [stack, ui] = await Promise.all([startUiStack({ cameras: 2, scene: 'person', segmentSeconds: 4, viewerGrants: 1 }), launchBrowser()]);
+  const pages: RecordedPage[] = [];
+  t.after(async () => {
+    await ui.close();
+    await stack.stop();
+  });
+
+  const admin = await ui.newPage(stack.url);
+  pages.push(admin);
+  const { page } = admin;
+  await loginThroughForm(page, stack.url, stack.admin.username, stack.admin.password);
+  admin.errors.length = 0; // the live page after login has its own test; these pages are checked here
+
+  // Bounded wait until both cameras have a motion event (the 'person' scene walks through).
+  let all: ApiEvent[] = [];
+  for (let attempt = 0; attempt < 120; attempt += 1) {
+    all = await fetchJson<ApiEvent[]>(page, '/api/events');
+    if (new Set(all.map((e) => e.camera)).size === 2) break;
+    await page.waitForTimeout(1000);
+  }
+  assert.deepEqual([...new Set(all.map((e) => e.camera))].sort(), ['cam-1', 'cam-2'], 'the scripted motion made events on both cameras');
+  // A clip needs its recording indexed: wait for the segment after the newest event start.
+  await stack.waitForRecording(12);
+
+  await page.goto(stack.url + '/#/events', { waitUntil: 'domcontentloaded' });
+  await page.waitForSelector('.event-card img', { timeout: 15_000 });
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('.event-card img')).some((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0), null, { timeout: 15_000 });
+  const shownIds = await page.$$eval('.event-card', (cards) => cards.map((c) => Number((c as HTMLElement).dataset.eventId)));
+  const starts = shownIds.map((id) => all.find((e) => e.id === id)?.start ?? Infinity);
+  assert.ok(shownIds.length >= 2, 'the grid shows the events');
+  assert.deepEqual([...starts].sort((a, b) => b - a), starts, 'newest first');
+  await admin.screenshot('events');
+
+  // Click the oldest card (its recording is surely indexed): the clip plays.
+  await page.click(`.event-card[data-event-id="${shownIds[shownIds.length - 1]}"]`);
+  await page.waitForSelector('.event-overlay video', { timeout: 10_000 });
+  await page.waitForFunction(() => (document.querySelector('.event-overlay video') as HTMLVideoElement).currentTime > 0.3, null, { timeout: 30_000 });
+  const t0 = await page.$eval('.event-overlay video', (v) => (v as HTMLVideoElement).currentTime);
+  await page.waitForTimeout(1500);
+  const t1 = await page.$eval('.event-overlay video', (v) => (v as HTMLVideoElement).currentTime);
+  console.log(`events: ${shownIds.length} cards; clip currentTime ${t0.toFixed(2)} -> ${t1.toFixed(2)} s`);
+  assert.ok(t1 > t0 + 0.3, 'the clip plays (currentTime advances)');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.event-overlay', { state: 'detached', timeout: 5_000 });
+
+  // "Open in timeline" lands on the camera's timeline 2 s before the event, playing.
+  const oldest = all.find((e) => e.id === shownIds[shownIds.length - 1])!;
+  await page.click(`.event-card[data-event-id="${oldest.id}"]`);
+  await page.click('.event-overlay a:has-text("Open in timeline")');
+  await page.waitForFunction(() => location.hash.startsWith('#/timeline/'), null, { timeout: 10_000 });
+  // (?t= then follows the playhead, so allow for a few seconds of play.)
+  const landed = /^#\/timeline\/([^?]+)\?t=(\d+)$/.exec(await page.evaluate(() => location.hash));
+  assert.ok(landed && landed[1] === oldest.camera && Math.abs(Number(landed[2]) - (oldest.start - 2000)) < 10_000, `lands on ${oldest.camera} at the event (${landed?.[0]})`);
+  await page.waitForFunction(() => (document.querySelector('.recorded-video video') as HTMLVideoElement | null)?.currentTime! > 0.3, null, { timeout: 30_000 });
+  await page.goto(stack.url + '/#/events', { waitUntil: 'domcontentloaded' });
+  await page.waitForSelector('.event-card', { timeout: 15_000 });
+
+  // Filters: one camera; a day with nothing.
+  await page.selectOption('select[name=camera]', 'cam-2');
+  await page.waitForFunction(() => location.hash.includes('camera=cam-2'), null, { timeout: 5_000 });
+  await page.waitForFunction(() => {
+    const cards = Array.from(document.querySelectorAll('.event-card')) as HTMLElement[];
+    return cards.length > 0 && cards.every((c) => c.dataset.camera === 'cam-2');
+  }, null, { timeout: 15_000 });
+  await page.fill('input[name=day]', localDay(Date.now() - 3 * 86_400_000));
+  const empty = await page.waitForSelector('.empty-note', { timeout: 15_000 }).catch(async (error: Error) => {
+    // Say what the page showed instead (once flaky in CI, never reproduced here).
+    const shown = await page.evaluate(() => ({ hash: location.hash, day: document.querySelector<HTMLInputElement>('input[name=day]')?.value, text: document.querySelector('.page.events')?.textContent?.slice(0, 400) }));
+    throw new Error(`${error.message}\nthe page showed: ${JSON.stringify(shown)}; last requests: ${admin.requests.slice(-8).join(' ')}`);
+  });
+  assert.match((await empty.textContent()) ?? '', /No motion on/);
+  await page.fill('input[name=day]', localDay(Date.now()));
+  await page.waitForSelector('.event-card', { timeout: 15_000 });
+
+  // The viewer: cam-1 only, in the filter and in the grid.
+  const viewer = await ui.newPage(stack.url, { viewport: { width: 390, height: 844 } });
+  pages.push(viewer);
+  await loginThroughForm(viewer.page, stack.url, stack.viewer.username, stack.viewer.password);
+  viewer.errors.length = 0;
+  const me = await fetchJson<{ cameras: string[]; recordings: string[]; export: string[] }>(viewer.page, '/api/me');
+  assert.deepEqual([me.cameras, me.recordings, me.export], [['cam-1'], ['cam-1'], ['cam-1']], '/api/me names the cameras per scope');
+  await viewer.page.goto(stack.url + '/#/events', { waitUntil: 'domcontentloaded' });
+  await viewer.page.waitForSelector('.event-card', { timeout: 15_000 });
+  assert.deepEqual(await viewer.page.$$eval('select[name=camera] option', (o) => o.map((e) => (e as HTMLOptionElement).value)), ['', 'cam-1']);
+  const viewerCameras = await viewer.page.$$eval('.event-card', (cards) => [...new Set(cards.map((c) => (c as HTMLElement).dataset.camera))]);
+  assert.deepEqual(viewerCameras, ['cam-1'], 'the viewer sees only events of the granted camera');
+  await viewer.screenshot('events-phone');
+  // Asking for the other camera by URL lists nothing of it.
+  await viewer.page.goto(stack.url + '/#/events?camera=cam-2', { waitUntil: 'domcontentloaded' });
+  await viewer.page.waitForSelector('[role=alert], .empty-note', { timeout: 15_000 });
+  assert.equal(await viewer.page.$('.event-card'), null);
+  const otherIds = all.filter((e) => e.camera !== 'cam-1').map((e) => e.id);
+  const leaked = viewer.requests.filter((u) => otherIds.some((id) => u.endsWith(`/api/events/${id}/thumbnail`)));
+  assert.deepEqual(leaked, [], 'no thumbnail of another camera is ever requested');
+
+  for (const p of pages) {
+    assert.deepEqual(p.foreign(), [], "only Hearth's own origin is asked");
+    assert.deepEqual(p.errors.filter((e) => !/status of 4\d\d/.test(e)), [], 'no script errors');
+  }
+});

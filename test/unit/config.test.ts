@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseConfigDocument } from '../../src/config/parse.ts';
+import { loadConfig, ConfigError } from '../../src/config/load.ts';
+import { parse as parseYaml } from 'yaml';
+
+function parseText(text: string) {
+  return parseConfigDocument(parseYaml(text));
+}
+
+function errorOf(text: string): ConfigError {
+  try {
+    parseText(text);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected the config to be rejected');
+}
+
+test('no config file gives the embedded defaults', () => {
+  const config = loadConfig({}, {});
+  assert.equal(config.http.port, 8080);
+  assert.equal(config.http.host, '0.0.0.0');
+  assert.equal(config.discovery.enabled, true);
+  assert.equal(config.dataDir, path.resolve('./data'));
+  assert.equal(config.sourceFile, null);
+  assert.deepEqual(config.cameras, []);
+});
+
+test('the example config in config/ parses and has every documented key', () => {
+  const config = loadConfig({ file: 'config/hearth.example.yaml' }, {});
+  assert.equal(config.http.allowNonLan, false);
+  assert.equal(config.mqtt?.topicPrefix, 'hearth');
+  assert.equal(config.cameras[0]?.id, 'porch');
+  assert.equal(config.cameras[0]?.retention.days, 30);
+});
+
+test('a typo in a key names the key path and suggests the right one', () => {
+  const error = errorOf('http:\n  prot: 8081\n');
+  assert.equal(error.keyPath, 'http.prot');
+  assert.match(error.message, /unknown key; did you mean "port"\?/);
+});
+
+test('a wrong type names the key and what is valid', () => {
+  const error = errorOf('http:\n  port: "eighty"\n');
+  assert.equal(error.keyPath, 'http.port');
+  assert.match(error.message, /whole number from 1 to 65535/);
+  assert.match(errorOf('retention:\n  maxDiskPercent: 150\n').message, /retention.maxDiskPercent: expected a whole number from 1 to 99/);
+  assert.match(errorOf('discovery:\n  enabled: yes please\n').message, /discovery.enabled: expected true or false/);
+});
+
+test('an invalid camera id is rejected with a suggestion', () => {
+  const error = errorOf('cameras:\n  - id: Front Door\n    streams: { main: rtsp://10.0.0.2/s }\n');
+  assert.equal(error.keyPath, 'cameras[0].id');
+  assert.match(error.message, /for example "front-door"/);
+});
+
+test('duplicate camera ids, unknown camera keys and cameras without a source are rejected', () => {
+  const twice = 'cameras:\n  - id: a\n    streams: { main: rtsp://10.0.0.2/s }\n  - id: a\n    streams: { main: rtsp://10.0.0.3/s }\n';
+  assert.equal(errorOf(twice).keyPath, 'cameras[1].id');
+  assert.equal(errorOf('cameras:\n  - id: a\n    stream: { main: rtsp://x/ }\n').keyPath, 'cameras[0].stream');
+  assert.match(errorOf('cameras:\n  - id: a\n').message, /needs an "onvif:" section or "streams/);
+  assert.match(errorOf('cameras:\n  - id: a\n    streams: { main: http://x/ }\n').message, /cameras\[0\]\.streams\.main: expected a rtsp: or rtsps: URL/);
+});
+
+test('flags beat environment beat file', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hearth-config-'));
+  const file = path.join(dir, 'hearth.yaml');
+  writeFileSync(file, 'http:\n  port: 9000\n  host: 127.0.0.1\n');
+  assert.equal(loadConfig({ file }, {}).http.port, 9000);
+  assert.equal(loadConfig({}, { HEARTH_CONFIG: file, HEARTH_PORT: '9100' }).http.port, 9100);
+  assert.equal(loadConfig({ port: '9200' }, { HEARTH_CONFIG: file, HEARTH_PORT: '9100' }).http.port, 9200);
+  assert.equal(loadConfig({}, { HEARTH_DATA: dir }).dataDir, dir);
+  assert.throws(() => loadConfig({ port: 'x' }, {}), /--port: expected a port number/);
+});
+
+test('unreadable and malformed files name the file', () => {
+  assert.throws(() => loadConfig({ file: '/nonexistent/hearth.yaml' }, {}), /cannot read \/nonexistent\/hearth.yaml: file not found/);
+  const dir = mkdtempSync(path.join(tmpdir(), 'hearth-config-'));
+  const file = path.join(dir, 'bad.yaml');
+  writeFileSync(file, 'http:\n  port: 1\n   host: x\n');
+  assert.throws(() => loadConfig({ file }, {}), (e: Error) => e instanceof ConfigError && e.message.includes(file) && /not valid YAML at line/.test(e.message));
+  writeFileSync(file, 'cameras:\n  - id: ok\n    streams: { main: rtsp://10.0.0.2/s }\n    motoin: { enabled: false }\n');
+  assert.throws(() => loadConfig({ file }, {}), (e: Error) => e.message.includes(file) && e.message.includes('cameras[0].motoin: unknown key; did you mean "motion"?'));
+});
+
+test('YAML alias bombs are refused', () => {
+  const bomb = 'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n';
+  const dir = mkdtempSync(path.join(tmpdir(), 'hearth-config-'));
+  const file = path.join(dir, 'bomb.yaml');
+  writeFileSync(file, bomb);
+  assert.throws(() => loadConfig({ file }, {}), ConfigError);
+});
