@@ -153,7 +153,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', auditRoutes(ctx));
   app.use('/api', discoveryRoutes(ctx, deps.discovery ?? null));
   app.use('/api', (_req, res) => {
-    res.status(404).json({ error: 'not_found', message: 'no such API route; see INTERFACE.md for the routes' });
+    res.status(404).json({ error: 'not_found', message: 'no such API route; see src/http/API.md for the routes' });
   });
   app.use(webAppRoutes(deps.webDir));
   app.use(errorHandler(deps.log));

@@ -321,7 +321,7 @@ test('bad input is a 4xx with a clear JSON message, never a 500, never a file ou
       ['/api/users/nobody/grants/garden', { method: 'PUT', body: '{}', headers: { 'Content-Type': 'application/json' } }, 404, /no user/],
       ['/api/users/kid/grants/garden', { method: 'PUT', body: '{"scope": "all"}', headers: { 'Content-Type': 'application/json' } }, 400, /scope/],
       ['/api/users/kid/grants/attic', { method: 'PUT', body: '{}', headers: { 'Content-Type': 'application/json' } }, 404, /no camera/],
-      ['/api/nothing-here', undefined, 404, /no such API route/],
+      ['/api/nothing-here', undefined, 404, /no such API route; see src\/http\/API\.md/],
     ];
     let checked = 0;
     for (const [pathname, init, status, message] of cases) {
