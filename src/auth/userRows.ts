@@ -50,7 +50,7 @@ export function deleteGrant(db: Db, userId: number, cameraId: string): boolean {
   return db.prepare('DELETE FROM grants WHERE user_id = ? AND camera_id = ?').run(userId, cameraId).changes > 0;
 }
 
-// ---- used by the LAN server (issue 6) ----
+// ---- used by the LAN server (src/http/API.md) ----
 
 export interface UserWithGrants extends UserRow {
   grants: Array<{ camera: string; scope: GrantScope }>;

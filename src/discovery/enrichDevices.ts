@@ -1,6 +1,6 @@
 /**
  * Once credentials are given, ask each discovered device who it is and what it streams
- * (issue 4: serial, hardware id, profiles). Bounded concurrency: 50 devices answering
+ * (docs/DESIGN.md, "Identity": serial, hardware id, profiles). Bounded concurrency: 50 devices answering
  * at once must not open 50 ONVIF conversations (DESIGN.md "Herd-safe").
  *
  * Every advertised XAddr is tried, IPv4 first (xaddrOrder.ts), until one answers: a

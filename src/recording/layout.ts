@@ -17,7 +17,7 @@ export function cameraDir(root: string, cameraId: string): string {
 
 /**
  * The folder a stream's segments go in: `<camera>` for the main stream, `<camera>.sub` for
- * the sub stream an H.265 camera also records (issue 18). A camera id holds no '.', so
+ * the sub stream an H.265 camera also records (subStreamRecorders.ts). A camera id holds no '.', so
  * the two can never meet another camera's folder.
  */
 export function streamDirName(cameraId: string, stream: 'main' | 'sub'): string {

@@ -151,7 +151,7 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
   };
   let stopping: Promise<void> | null = null;
 
-  // H.265 cameras' H.264 sub streams (issue 18): see subStreamRecorders.ts.
+  // H.265 cameras' H.264 sub streams: see subStreamRecorders.ts.
   const subStreams = new SubStreamRecorders({ db, root, log });
 
   const startSupervisor = (camera: CameraRow, rotationOffsetSeconds: number): void => {

@@ -1,5 +1,5 @@
 /**
- * The H.264 sub stream of a camera whose main stream is H.265, recorded as well (issue 18):
+ * The H.264 sub stream of a camera whose main stream is H.265, recorded as well:
  * most browsers cannot decode H.265, and the sub stream costs a few percent of the main
  * stream's bytes and no CPU (stream copy), so the timeline plays it where it covers the
  * moment instead of asking the box to convert. Cameras whose main stream is H.264, or that

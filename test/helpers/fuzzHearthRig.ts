@@ -1,5 +1,5 @@
 /**
- * A real `hearth start` process for the fault tests (issue 10): temp data dir, a config
+ * A real `hearth start` process for the fault tests (README, "Reliability"): temp data dir, a config
  * file listing the given cameras (written as JSON, which is YAML), an admin account made
  * with the CLI before start, and a logged-in admin client. Discovery stays off unless a
  * private WS-Discovery port on loopback is given.

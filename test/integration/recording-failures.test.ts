@@ -1,5 +1,5 @@
 /**
- * Issue 3, "Done means": kill -9 of the recorder's ffmpeg, a camera offline for 20 s,
+ * docs/DESIGN.md, "Never silently stop": kill -9 of the recorder's ffmpeg, a camera offline for 20 s,
  * and a wrong password. The three run side by side on separate cameras and data dirs.
  */
 import { describe, test } from 'node:test';
