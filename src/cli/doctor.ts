@@ -2,7 +2,7 @@
  * `hearth doctor`: one verdict per thing Hearth depends on, each with the fix.
  * Exit status is non-zero when any check fails (warnings do not fail).
  */
-import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { parseFlags } from './parse.ts';
@@ -35,7 +35,10 @@ export async function doctorCommand(args: string[]): Promise<number> {
   } else {
     for (const c of checks) process.stdout.write(`${c.verdict.padEnd(4)}  ${c.name.padEnd(9)} ${c.detail}\n`);
   }
-  return checks.some((c) => c.verdict === 'fail') ? 1 : 0;
+  const failed = checks.filter((c) => c.verdict === 'fail');
+  // The one-line reason on stderr that every failing command gives (docs/INTERFACE.md).
+  if (failed.length > 0) process.stderr.write(`hearth: doctor: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}\n`);
+  return failed.length > 0 ? 1 : 0;
 }
 
 async function checkFfmpeg(): Promise<Check> {
@@ -61,6 +64,7 @@ function checkDataDir(dataDir: string): Check {
     throw error;
   }
   const existing = nearestExisting(dataDir);
+  if (!statSync(existing).isDirectory()) return { name: 'data', verdict: 'fail', detail: `${existing} is a file, so ${dataDir} cannot be created there; pass --data DIR naming a directory` };
   try {
     accessSync(existing, constants.W_OK);
   } catch {
