@@ -93,9 +93,13 @@ export interface SupervisorRig {
     pruneFreesBytes: number;
   };
   prunes: number;
+  /** Simulated time of each identity check. */
+  identityChecks: number[];
   /** sinceMs of each quarantineSince call. */
   quarantinedSince: number[];
   logLines: string[];
+  /** The supervisor's recording root (a temp dir). */
+  recordingsRoot: string;
   state(): CameraState;
   lastError(): string | null;
   /** The newest run, which must be running. */
@@ -107,12 +111,13 @@ export interface SupervisorRig {
 
 export const lowSpaceBytes = 64 * 1024 * 1024;
 
-export async function startSupervisorRig(overrides: Partial<SupervisorOptions> = {}): Promise<SupervisorRig> {
+/** `startMs`: where the simulated wall clock starts (default noon UTC, 15 Jan 2026). */
+export async function startSupervisorRig(overrides: Partial<SupervisorOptions> = {}, rigOptions: { startMs?: number } = {}): Promise<SupervisorRig> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hearth-supervisor-'));
   const logLines: string[] = [];
   const log = createLogger({ level: 'debug', sink: { write: (line) => void logLines.push(line) } });
   const db = openDatabase(path.join(dataDir, 'hearth.db'), log);
-  const clock = new SimulatedClock();
+  const clock = new SimulatedClock(rigOptions.startMs);
   const indexer = new SegmentIndexer(db, log, () => undefined);
   const registry = new ChildRegistry(path.join(dataDir, 'run'));
   const runs: FakeRun[] = [];
@@ -131,7 +136,9 @@ export async function startSupervisorRig(overrides: Partial<SupervisorOptions> =
     world,
     prunes: 0,
     quarantinedSince: [],
+    identityChecks: [],
     logLines,
+    recordingsRoot: path.join(dataDir, 'recordings'),
     supervisor: null as unknown as CameraSupervisor,
     state: () => rig.supervisor.getStatus().state,
     lastError: () => rig.supervisor.getStatus().lastError,
@@ -164,7 +171,7 @@ export async function startSupervisorRig(overrides: Partial<SupervisorOptions> =
     cameraName: 'Porch',
     resolveInput: async () => world.input,
     probe: async () => ({ ok: true, streams: { video: { codec: 'h264', width: 1280, height: 720 }, audio: null } }),
-    root: path.join(dataDir, 'recordings'),
+    root: rig.recordingsRoot,
     segmentSeconds: 10,
     rotationOffsetSeconds: 0,
     lastEndMs: 0,
@@ -176,7 +183,10 @@ export async function startSupervisorRig(overrides: Partial<SupervisorOptions> =
     log,
     indexer,
     registry,
-    identityCheck: async () => world.identity,
+    identityCheck: async () => {
+      rig.identityChecks.push(clock.now());
+      return world.identity;
+    },
     identityRecheckMs: 0,
     quarantineSince: async (sinceMs) => {
       rig.quarantinedSince.push(sinceMs);
