@@ -104,6 +104,8 @@ export interface SupervisorRig {
   lastError(): string | null;
   /** The newest run, which must be running. */
   currentRun(): FakeRun;
+  /** `run` sends a fragment each second for `ms` of simulated time. */
+  sendVideoFor(run: FakeRun, ms: number): Promise<void>;
   /** Advances until a new run has started; returns the simulated wait. */
   nextRun(maxMs?: number): Promise<{ run: FakeRun; waitedMs: number }>;
   close(): Promise<void>;
@@ -146,6 +148,12 @@ export async function startSupervisorRig(overrides: Partial<SupervisorOptions> =
       const run = runs.at(-1);
       if (!run?.running) throw new Error('no run is recording');
       return run;
+    },
+    sendVideoFor: async (run, ms) => {
+      for (let sentMs = 0; sentMs < ms; sentMs += 1_000) {
+        run.sendVideo();
+        await clock.advance(1_000);
+      }
     },
     nextRun: async (maxMs = 120_000) => {
       const before = runs.length;

@@ -46,10 +46,7 @@ test('another device found mid-run: the run stops at once, recordings since the 
     run.sendVideo();
     await rig.clock.settle();
     assert.equal(rig.state(), 'recording');
-    for (let s = 0; s < 30; s += 1) {
-      run.sendVideo();
-      await rig.clock.advance(1_000);
-    }
+    await rig.sendVideoFor(run, 30_000);
     rig.world.identity = { verdict: 'mismatch', reason: 'serial SER-2, expected SER-1' };
     // Video keeps coming (no stall): only the periodic check, 60 s after the start, stops it.
     let stoppedAtMs: number | null = null;
@@ -80,10 +77,7 @@ test('a periodic check that only goes unanswered keeps the verified run recordin
     run.sendVideo();
     await rig.clock.settle();
     rig.world.identity = { verdict: 'unreachable', reason: 'no answer' };
-    for (let s = 0; s < 200; s += 1) {
-      run.sendVideo();
-      await rig.clock.advance(1_000);
-    }
+    await rig.sendVideoFor(run, 200_000);
     assert.equal(run.running, true);
     assert.equal(rig.state(), 'recording');
     assert.deepEqual(rig.quarantinedSince, []);

@@ -7,18 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ffmpegSays, startSupervisorRig, type FakeRun, type SupervisorRig } from '../helpers/supervisorRig.ts';
+import { ffmpegSays, startSupervisorRig } from '../helpers/supervisorRig.ts';
 
 const refusedMessage =
   'camera "Porch" (porch) is not sending video: nothing accepts connections at the stream\'s address and port (Connection to tcp://127.0.0.1:8554?timeout=0 failed: Connection refused); check that the camera is on and the port in the stream URL';
-
-/** Keeps `run` sending a fragment each second for `ms` of simulated time. */
-async function sendVideoFor(rig: SupervisorRig, run: FakeRun, ms: number): Promise<void> {
-  for (let sentMs = 0; sentMs < ms; sentMs += 1_000) {
-    run.sendVideo();
-    await rig.clock.advance(1_000);
-  }
-}
 
 test('a run that sends video shows recording; each failure waits longer, 1, 2, 4, 8 s, then stays at the 15 s cap', async () => {
   const rig = await startSupervisorRig();
@@ -75,7 +67,7 @@ test('failing longer than offlineAfterMs shows offline; video again shows record
     await rig.clock.settle();
     assert.equal(rig.state(), 'recording');
     // Healthy (60 s) before it drops: retrying again, not offline, and the first short wait.
-    await sendVideoFor(rig, back, 61_000);
+    await rig.sendVideoFor(back, 61_000);
     back.fail(ffmpegSays.refused);
     await rig.clock.settle();
     assert.equal(rig.state(), 'retrying');

@@ -53,10 +53,7 @@ test('video every second keeps a run going: no stall restart in two minutes', as
   const rig = await startSupervisorRig();
   try {
     const run = rig.currentRun();
-    for (let s = 0; s < 120; s += 1) {
-      run.sendVideo();
-      await rig.clock.advance(1_000);
-    }
+    await rig.sendVideoFor(run, 120_000);
     assert.equal(run.running, true);
     assert.equal(rig.runs.length, 1);
     assert.equal(rig.state(), 'recording');
@@ -105,10 +102,7 @@ for (const diskStays of [true, false]) {
       await rig.clock.advance(5_000);
       assert.equal(existsSync(dayAfterTomorrow), false);
       if (!diskStays) rig.world.storage = { ok: false, reason: 'the recording disk is not mounted' };
-      for (let s = 0; s < 20; s += 1) {
-        run.sendVideo();
-        await rig.clock.advance(1_000);
-      }
+      await rig.sendVideoFor(run, 20_000);
       // Gone: made anyway, it would take ffmpeg's next segment onto the SD card underneath.
       assert.equal(existsSync(dayAfterTomorrow), diskStays);
       assert.equal(run.running, diskStays);
@@ -125,10 +119,7 @@ test('low free space mid-run prunes at once; when the prune frees enough, the ru
     run.sendVideo();
     rig.world.freeBytes = lowSpaceBytes - 1;
     rig.world.pruneFreesBytes = 1024 ** 3;
-    for (let s = 0; s < 5; s += 1) {
-      run.sendVideo();
-      await rig.clock.advance(1_000);
-    }
+    await rig.sendVideoFor(run, 5_000);
     assert.equal(rig.prunes, 1);
     assert.equal(run.running, true);
     assert.equal(rig.state(), 'recording');
