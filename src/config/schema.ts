@@ -103,3 +103,15 @@ export function defaultConfig(): HearthConfig {
 
 /** Camera ids are URL and path safe slugs, stable for the life of the camera. */
 export const cameraIdPattern = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+// Recorder defaults (issue 15): what the recording service uses when a caller does not say.
+/** No new video for this long means a stuck ffmpeg: the recorder and the motion frame source restart it. */
+export const defaultStallMs = 20_000;
+/** The recorder's RTSP I/O timeout (ffmpeg `-timeout`), seconds. */
+export const defaultRecorderIoTimeoutSeconds = 10;
+/** A camera failing this long without a healthy run shows `offline` instead of `retrying`. */
+export const defaultOfflineAfterMs = 120_000;
+/** How often retention deletes by age and by disk budget. */
+export const defaultRetentionIntervalMs = 60_000;
+/** Free space below this on the recording disk means `disk_full` (prune, then resume). */
+export const defaultLowSpaceBytes = 64 * 1024 * 1024;

@@ -13,6 +13,7 @@ import { ffmpegPathSync } from '../ffmpeg/locate.ts';
 import { motionFrameArgs } from '../ffmpeg/args.ts';
 import { Backoff, type BackoffPolicy, defaultBackoff } from '../util/backoff.ts';
 import type { Logger } from '../log.ts';
+import { defaultStallMs } from '../config/schema.ts';
 import { Y4mReader, type Y4mFormat } from './y4mReader.ts';
 
 export interface FrameSourceOptions {
@@ -53,7 +54,7 @@ const stopGraceMs = 3_000;
 export function startFrameSource(options: FrameSourceOptions): FrameSource {
   const log = options.log.child({ camera: options.cameraId });
   const backoff = new Backoff(options.backoff ?? defaultBackoff);
-  const stallMs = options.stallMs ?? 20_000;
+  const stallMs = options.stallMs ?? defaultStallMs;
   const args = motionFrameArgs({
     inputUrl: options.inputUrl,
     fps: options.fps,
