@@ -113,7 +113,11 @@ function assertInstalledOnvifWorker(app: string): void {
       await pool.close();
       await service.close();
     }`;
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+  // A file, not --eval: worker threads inherit execArgv, and --input-type would stop the worker.
+  const probe = path.join(path.dirname(app), 'onvif-worker-probe.mjs');
+  writeFileSync(probe, script);
+  const result = spawnSync(process.execPath, [probe], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+  rmSync(probe);
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /serial INST-1/);
 }
