@@ -2,6 +2,7 @@
  * The one typed configuration object Hearth runs on, and its defaults.
  * Keys mirror INTERFACE.md; everything here is validated before use (see validate.ts).
  */
+import type { FrameRect } from '../wire/settings.ts';
 
 export interface HttpConfig {
   port: number;
@@ -52,13 +53,8 @@ export interface CameraOnvifConfig {
   password: string;
 }
 
-/** A rectangle in fractions of the frame (0..1), so it survives a resolution change. */
-export interface FrameRect {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+/** A rectangle in fractions of the frame (0..1); the API sends it as it is (src/wire/settings.ts). */
+export type { FrameRect } from '../wire/settings.ts';
 
 export interface CameraConfig {
   id: string;
