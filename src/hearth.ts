@@ -51,9 +51,9 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
 
     // Discovery feeds the identity check: a camera that answers with another serial is
     // searched for at a new address (DESIGN.md "Identity").
-    const wsdPort = process.env.HEARTH_WSD_PORT ? Number(process.env.HEARTH_WSD_PORT) : undefined;
+    const wsdPort = config.discovery.port;
     const discovery = config.discovery.enabled
-      ? startDiscoveryService({ config: config.discovery, log, ...(wsdPort ? { port: wsdPort } : {}) })
+      ? startDiscoveryService({ config: config.discovery, log, ...(wsdPort !== undefined ? { port: wsdPort } : {}) })
       : null;
     if (discovery) stops.push(() => discovery.stop());
     const relocator = createRelocator({ db, log, probe: async () => (discovery ? (await discovery.probeNow()).devices : []) });

@@ -22,6 +22,8 @@ export interface DiscoveryConfig {
   /** Interface names to probe; null means every up interface with a private IPv4 address. */
   interfaces: string[] | null;
   intervalMinutes: number;
+  /** The WS-Discovery UDP port, from HEARTH_WSD_PORT (not a YAML key: tests use a private port); default 3702. */
+  port?: number;
 }
 
 export interface RetentionConfig {
