@@ -69,6 +69,9 @@ export interface CameraConfig {
   retention: { days: number | null };
 }
 
+/** Motion sensitivity (1..100) of a camera whose config or settings name none. */
+export const defaultMotionSensitivity = 50;
+
 export interface HearthConfig {
   /** Where the database, recordings and thumbnails live. */
   dataDir: string;
