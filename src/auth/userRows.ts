@@ -56,10 +56,6 @@ export interface UserWithGrants extends UserRow {
   grants: Array<{ camera: string; scope: GrantScope }>;
 }
 
-export function findUserById(db: Db, id: number): UserRow | null {
-  return (db.prepare('SELECT id, username, role FROM users WHERE id = ?').get(id) as UserRow | undefined) ?? null;
-}
-
 export function passwordHashOf(db: Db, userId: number): string | null {
   const row = db.prepare('SELECT password_hash AS hash FROM users WHERE id = ?').get(userId) as { hash: string } | undefined;
   return row?.hash ?? null;

@@ -2,6 +2,7 @@
  * The one typed configuration object Hearth runs on, and its defaults.
  * Keys mirror INTERFACE.md; everything here is validated before use (see validate.ts).
  */
+import type { FrameRect } from '../wire/settings.ts';
 
 export interface HttpConfig {
   port: number;
@@ -21,6 +22,8 @@ export interface DiscoveryConfig {
   /** Interface names to probe; null means every up interface with a private IPv4 address. */
   interfaces: string[] | null;
   intervalMinutes: number;
+  /** The WS-Discovery UDP port, from HEARTH_WSD_PORT (not a YAML key: tests use a private port); default 3702. */
+  port?: number;
 }
 
 export interface RetentionConfig {
@@ -52,13 +55,8 @@ export interface CameraOnvifConfig {
   password: string;
 }
 
-/** A rectangle in fractions of the frame (0..1), so it survives a resolution change. */
-export interface FrameRect {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+/** A rectangle in fractions of the frame (0..1); the API sends it as it is (src/wire/settings.ts). */
+export type { FrameRect } from '../wire/settings.ts';
 
 export interface CameraConfig {
   id: string;
@@ -70,6 +68,9 @@ export interface CameraConfig {
   motion: { enabled: boolean; sensitivity: number; masks: FrameRect[] };
   retention: { days: number | null };
 }
+
+/** Motion sensitivity (1..100) of a camera whose config or settings name none. */
+export const defaultMotionSensitivity = 50;
 
 export interface HearthConfig {
   /** Where the database, recordings and thumbnails live. */

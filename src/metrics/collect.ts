@@ -18,10 +18,12 @@ export interface MetricsSource {
 }
 
 /** Every state INTERFACE.md names, so each camera exports one 0/1 series per state (the enum idiom). */
-const allStates: readonly CameraState[] = [
+const allStates = [
   'recording', 'connecting', 'retrying', 'offline', 'auth_failed',
   'identity_mismatch', 'disk_full', 'storage_missing', 'disabled',
-];
+] as const satisfies readonly CameraState[];
+// A state added to the union (src/wire/cameras.ts) and missing here fails to compile.
+const everyStateListed: [Exclude<CameraState, (typeof allStates)[number]>] extends [never] ? true : never = true;
 
 export function collectMetrics(source: MetricsSource): MetricFamily[] {
   const states = source.cameraStates();

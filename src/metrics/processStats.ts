@@ -5,24 +5,11 @@
  */
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
+import type { ProcessStats } from '../wire/system.ts';
 
 const clockTicksPerSecond = 100;
 
-export interface ProcessStats {
-  /** Node itself, % of one core. */
-  cpuPercent: number;
-  /** The ffmpeg recorders and motion decoders (direct children), % of one core; null off Linux. */
-  childrenCpuPercent: number | null;
-  children: number | null;
-  rssBytes: number;
-  heapUsedBytes: number;
-  childrenRssBytes: number | null;
-  loadAverage: [number, number, number];
-  cpuCores: number;
-  totalMemoryBytes: number;
-  freeMemoryBytes: number;
-  uptimeMs: number;
-}
+export type { ProcessStats } from '../wire/system.ts';
 
 interface Sample {
   atMs: number;

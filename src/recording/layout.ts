@@ -36,17 +36,13 @@ export function segmentPattern(root: string, cameraId: string, runId: string): s
   return path.join(cameraDir(root, cameraId), '%Y-%m-%d', `%Y%m%dT%H%M%SZ-${runId}${segmentExtension}`);
 }
 
-const segmentNamePattern = /^(\d{4})(\d{2})(\d{2})T\d{6}Z-([a-z0-9]+)\.mp4$/;
+const segmentNamePattern = /^(\d{4})(\d{2})(\d{2})T\d{6}Z-[a-z0-9]+\.mp4$/;
 
 /** The segment list names files by basename only; the day directory is in the name. */
 export function relativeSegmentPath(cameraId: string, basename: string): string | null {
   const match = segmentNamePattern.exec(basename);
   if (!match) return null;
   return path.posix.join(cameraId, `${match[1]}-${match[2]}-${match[3]}`, basename);
-}
-
-export function runIdOfSegment(basename: string): string | null {
-  return segmentNamePattern.exec(basename)?.[4] ?? null;
 }
 
 export function dayDirName(ms: number): string {

@@ -47,7 +47,7 @@ test('playback: segment list, HLS playlist with byte ranges, segment bytes with 
     assert.equal(list.headers.get('cache-control'), 'private, no-store');
     const segments = (await list.json()) as Array<{ id: number; start: number; end: number; bytes: number; url: string }>;
     assert.deepEqual(segments.map((s) => s.id), door.segmentIds);
-    assert.deepEqual(segments[0], { id: door.segmentIds[0], start: from, end: from + segmentMs, bytes: door.bytes.length, url: `/api/segments/${door.segmentIds[0]}` });
+    assert.deepEqual(segments[0], { id: door.segmentIds[0], start: from, end: from + segmentMs, startMs: from, endMs: from + segmentMs, bytes: door.bytes.length, url: `/api/segments/${door.segmentIds[0]}` });
     // A range starting mid-segment still finds that segment.
     const mid = (await (await kid.request(`/api/cameras/front-door/segments?from=${from + 5000}&to=${from + 6000}`)).json()) as unknown[];
     assert.equal(mid.length, 1);
