@@ -106,6 +106,13 @@ export function adoptChild<P extends ChildProcess>(proc: P, tail: StderrTailOpti
   };
 }
 
+/** The same stop for a process only seen as a ChildProcess (a library's, caught mid-run); resolves once it has exited. */
+export async function stopChildProcess(proc: ChildProcess, graceMs: number): Promise<void> {
+  const exited = (): boolean => proc.exitCode !== null || proc.signalCode !== null;
+  const exitEvent = exited() ? Promise.resolve(true) : new Promise<boolean>((resolve) => proc.once('exit', () => resolve(true)));
+  await stopSequence({ running: () => !exited(), signal: (signal) => proc.kill(signal), exitedWithin: (ms) => within(exitEvent, ms) }, graceMs);
+}
+
 /**
  * Stops a process by pid that is not our child (a recorder left by a previous Hearth):
  * the same sequence, with exit seen through `gone(pid)` (no such pid, or a zombie).
