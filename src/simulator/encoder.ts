@@ -18,6 +18,7 @@ import type { TrackMedia } from './rtsp/rtpTrack.ts';
 import { UdpRtpFeed } from './rtsp/udpRtpFeed.ts';
 import { sceneFilterGraph, sceneRender, type SceneScript } from './scene.ts';
 import { ensureLoopClip } from './loopClip.ts';
+import { undoIfThrows } from '../util/undoIfThrows.ts';
 
 export class EncoderError extends Error {
   override name = 'EncoderError';
@@ -99,12 +100,7 @@ export class SceneEncoder {
       options.audio && options.media !== 'loop' ? UdpRtpFeed.open('audio', '127.0.0.1') : Promise.resolve(undefined),
     ]);
     const encoder = new SceneEncoder(options, { main, sub, audio });
-    try {
-      await encoder.spawnAndWait();
-    } catch (error) {
-      await encoder.stop();
-      throw error;
-    }
+    await undoIfThrows(() => encoder.spawnAndWait(), () => encoder.stop());
     return encoder;
   }
 
