@@ -2,7 +2,7 @@
  * `hearth doctor`: one verdict per thing Hearth depends on, each with the fix.
  * Exit status is non-zero when any check fails (warnings do not fail).
  */
-import { accessSync, constants, existsSync, statfsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { parseFlags } from './parse.ts';
@@ -12,6 +12,7 @@ import { schemaVersion } from '../db/migrate.ts';
 import { privateIpv4Interfaces, ipv4OfInterfaces } from '../net/interfaces.ts';
 import { checkClock } from '../system/clock.ts';
 import { assertDataDirMounted, DataDirNotMountedError } from '../system/dataDirMount.ts';
+import { diskSpaceOf } from '../system/diskSpace.ts';
 
 export type Verdict = 'ok' | 'warn' | 'fail';
 export interface Check {
@@ -70,9 +71,9 @@ function checkDataDir(dataDir: string): Check {
   } catch {
     return { name: 'data', verdict: 'fail', detail: `${existing} is not writable by this user; fix its ownership or pass --data DIR` };
   }
-  const fs = statfsSync(existing);
-  const free = fs.bavail * fs.bsize;
-  const total = fs.blocks * fs.bsize;
+  const disk = diskSpaceOf(existing);
+  const free = disk.availableBytes;
+  const total = disk.totalBytes;
   const usedPercent = total > 0 ? Math.round(((total - free) / total) * 100) : 0;
   const summary = `${dataDir}: ${formatBytes(free)} free of ${formatBytes(total)} (${usedPercent}% used)`;
   if (free < lowFreeBytes) return { name: 'data', verdict: 'warn', detail: `${summary}; recordings will be pruned hard, give Hearth a bigger disk` };

@@ -3,10 +3,10 @@
  * counts from SQLite (read each time, like every other answer Hearth gives), reconnects
  * from an injected counter, and the data disk from statfs.
  */
-import { statfsSync } from 'node:fs';
 import type { Db } from '../db/sqlite.ts';
 import type { CameraState } from '../cameras/cameraStatus.ts';
 import type { MetricFamily } from './exposition.ts';
+import { diskSpaceOf } from '../system/diskSpace.ts';
 
 export interface MetricsSource {
   db: Db;
@@ -40,7 +40,7 @@ export function collectMetrics(source: MetricsSource): MetricFamily[] {
   const cameras = [...cameraIds].sort();
   const segmentsBy = new Map(segments.map((r) => [r.cameraId, r]));
   const eventsBy = new Map(events.map((r) => [r.cameraId, r.count]));
-  const fs = statfsSync(source.dataDir);
+  const disk = diskSpaceOf(source.dataDir);
 
   return [
     {
@@ -78,9 +78,9 @@ export function collectMetrics(source: MetricsSource): MetricFamily[] {
       help: 'Size of the filesystem holding the data dir, by kind: total, free (root included), available (to Hearth).',
       type: 'gauge',
       samples: [
-        { labels: { kind: 'total' }, value: fs.blocks * fs.bsize },
-        { labels: { kind: 'free' }, value: fs.bfree * fs.bsize },
-        { labels: { kind: 'available' }, value: fs.bavail * fs.bsize },
+        { labels: { kind: 'total' }, value: disk.totalBytes },
+        { labels: { kind: 'free' }, value: disk.freeBytes },
+        { labels: { kind: 'available' }, value: disk.availableBytes },
       ],
     },
   ];
