@@ -3,16 +3,13 @@
  * so a full disk can be simulated). A failed read is logged and answers null: an unknown
  * amount never stops recording by itself.
  */
-import { statfsSync } from 'node:fs';
 import type { Logger } from '../../log.ts';
+import { freeBytesOf } from '../../system/diskSpace.ts';
 
 /** Bytes an unprivileged writer may still use under `dir`; throws when statfs fails. */
 export type FreeBytesReader = (dir: string) => number;
 
-export const statfsFreeBytes: FreeBytesReader = (dir) => {
-  const s = statfsSync(dir);
-  return s.bavail * s.bsize;
-};
+export const statfsFreeBytes: FreeBytesReader = freeBytesOf;
 
 export function readFreeBytes(read: FreeBytesReader, dir: string, log: Logger): number | null {
   try {
