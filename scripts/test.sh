@@ -24,11 +24,14 @@ else
   export HEARTH_TEST_BUILD=1
 fi
 
-mapfile -t listed < <(grep -v '^\s*\(#\|$\)' test/integration/parallel-safe.txt)
+# A set, not `printf | grep -q`: under pipefail, grep's early exit can SIGPIPE printf and
+# turn a listed file into a serial one (or fail the count below) at random.
+declare -A listed=()
+while IFS= read -r name; do listed["$name"]=1; done < <(grep -v '^\s*\(#\|$\)' test/integration/parallel-safe.txt)
 parallel=()
 serial=()
 for file in test/integration/*.test.ts; do
-  if printf '%s\n' "${listed[@]}" | grep -qxF "$(basename "$file")"; then parallel+=("$file"); else serial+=("$file"); fi
+  if [ -n "${listed[$(basename "$file")]:-}" ]; then parallel+=("$file"); else serial+=("$file"); fi
 done
 [ "${#parallel[@]}" -eq "${#listed[@]}" ] || { echo "hearth: test/integration/parallel-safe.txt names a file that does not exist" >&2; exit 2; }
 
