@@ -18,6 +18,7 @@ import { attachOnvifToSimulator } from '../../src/simulator/onvif/onvifCompanion
 import type { OnvifCamera } from '../../src/simulator/onvif/onvifCamera.ts';
 import { ffmpegPathSync } from '../../src/ffmpeg/locate.ts';
 import { runHearth, startHearthProcess, type RunningHearthProcess } from '../helpers/hearthProcess.ts';
+import { login } from '../helpers/apiSession.ts';
 
 const discoveryPort = 41_000 + (process.pid % 20_000);
 let simulator: Simulator;
@@ -84,8 +85,7 @@ test('a config camera with only an ONVIF address records, and again after its ad
   hearth = await startHearthProcess(['--port', '0', '--host', '127.0.0.1'], { env, timeoutMs: 60_000 });
   const listeningAt = Date.now();
   const base = hearth.url;
-  const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin-pass-1234' }) });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const cookie = await login(base, 'admin', 'admin-pass-1234');
   const cameras = async (): Promise<CameraView[]> => (await (await fetch(`${base}/api/cameras`, { headers: { cookie } })).json()) as CameraView[];
   const db = new Database(path.join(dataDir, 'hearth.db'), { readonly: true, fileMustExist: true });
   const running = hearth;

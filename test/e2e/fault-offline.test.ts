@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import { isLanAddress } from '../../src/net/lanAddress.ts';
 import { sleep } from '../helpers/recordingFixture.ts';
 import { childPids } from '../helpers/processCpu.ts';
 import { playsWithFfprobe } from '../helpers/recordingTestCamera.ts';
-import { hearthBin } from '../helpers/hearthProcess.ts';
+import { spawnHearth } from '../helpers/hearthProcess.ts';
 import { ApiClient, killGroup, startFaultHearth, writeConfig, type ApiCamera, type ApiSegment, type FaultHearth } from '../helpers/faultHearth.ts';
 
 const netHook = fileURLToPath(new URL('../helpers/faultNetHook.ts', import.meta.url));
@@ -76,16 +76,13 @@ interface SimulatedCameraInfo {
 
 /** `hearth simulate --json` inside the namespace; resolves with its camera list. */
 function startSimulatorInNamespace(): Promise<{ child: ChildProcess; cameras: SimulatedCameraInfo[] }> {
-  const child = spawn('ip', ['netns', 'exec', tag, process.execPath, hearthBin, 'simulate', '--cameras', '1', '--scene', 'person', '--json'], {
-    env: { ...process.env, HEARTH_WSD_PORT: String(wsdPort) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  const child = spawnHearth(['simulate', '--cameras', '1', '--scene', 'person', '--json'], { prefix: ['ip', 'netns', 'exec', tag], env: { HEARTH_WSD_PORT: String(wsdPort) }, detached: true });
+  child.stdin.end();
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hearth simulate printed nothing in 60 s: ${stderr}`)), 60_000);
-    createInterface({ input: child.stdout! }).once('line', (line) => {
+    createInterface({ input: child.stdout }).once('line', (line) => {
       clearTimeout(timer);
       resolve({ child, cameras: JSON.parse(line) as SimulatedCameraInfo[] });
     });
