@@ -19,18 +19,17 @@
  * sub stream (a relocated camera follows ONVIF's main URI, 1280x720) and motion is off.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
-import { startSimulator, readFrameCode, cameraCodeForSerial, type Simulator } from '../../src/simulator/index.ts';
+import { startSimulator, cameraCodeForSerial, type Simulator } from '../../src/simulator/index.ts';
 import { attachOnvifToSimulator } from '../../src/simulator/onvif/onvifCompanion.ts';
 import type { OnvifCamera } from '../../src/simulator/onvif/onvifCamera.ts';
 import { openSqlite, type Db } from '../../src/db/sqlite.ts';
-import { ffmpegPathSync } from '../../src/ffmpeg/locate.ts';
 import { recordingRoot } from '../../src/recording/layout.ts';
 import type { Client } from '../helpers/serverFixture.ts';
 import { rigAdmin, startHearthRig, waitUntil, type HearthRig } from '../helpers/fuzzHearthRig.ts';
 import { Rng } from '../helpers/fuzzValues.ts';
+import { decodeFrameCodes } from '../helpers/frameCodes.ts';
 
 type Scope = 'live' | 'recordings' | 'export';
 const long = process.env.HEARTH_LONG_TESTS === '1';
@@ -61,36 +60,11 @@ function distinctPrefixes(): string[] {
 }
 
 /** Camera codes burnt into gray frames decoded from `input` (a file, or bytes on stdin); async, so polling goes on meanwhile. */
-function frameCodes(input: { file: string } | { bytes: Buffer; format: 'mp4' | 'image2pipe' }, maxFrames: number): Promise<{ codes: number[]; frames: number }> {
-  const width = 640;
-  const height = 360;
-  const source = 'file' in input ? ['-i', input.file] : ['-f', input.format, '-i', 'pipe:0'];
-  const child = spawn(
-    ffmpegPathSync(),
-    // One JPEG has no "next frame" for the fps filter to compare with: scale only.
-    ['-v', 'error', ...source, '-vf', `${'format' in input && input.format === 'image2pipe' ? '' : 'fps=2,'}scale=${width}:${height}:flags=neighbor`, '-frames:v', String(maxFrames), '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'],
-    { stdio: ['pipe', 'pipe', 'ignore'] },
-  );
-  const chunks: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-  child.stdin.on('error', () => undefined); // ffmpeg may stop reading once it has its frames
-  child.stdin.end('bytes' in input ? input.bytes : undefined);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  return new Promise((resolve) => {
-    child.on('close', () => {
-      clearTimeout(timer);
-      const out = Buffer.concat(chunks);
-      const frame = width * height;
-      const codes: number[] = [];
-      let frames = 0;
-      for (let offset = 0; offset + frame <= out.length; offset += frame) {
-        frames += 1;
-        const code = readFrameCode(out.subarray(offset, offset + frame), width, height);
-        if (code) codes.push(code.cameraCode);
-      }
-      resolve({ codes, frames });
-    });
-  });
+async function frameCodes(input: { file: string } | { bytes: Buffer; format: 'mp4' | 'image2pipe' }, maxFrames: number): Promise<{ codes: number[]; frames: number }> {
+  // One JPEG has no "next frame" for the fps filter to compare with: scale only.
+  const still = 'format' in input && input.format === 'image2pipe';
+  const decoded = await decodeFrameCodes({ input: 'file' in input ? input.file : input, width: 640, height: 360, filter: `${still ? '' : 'fps=2,'}scale=640:360:flags=neighbor`, maxFrames, timeoutMs: 30_000 });
+  return { codes: decoded.codes.map((c) => c.cameraCode), frames: decoded.frames };
 }
 
 interface Tally {

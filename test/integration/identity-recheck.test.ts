@@ -8,11 +8,10 @@
  * Real simulator, real ffmpeg, real SQLite; WS-Discovery only on 127.0.0.1.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startSimulator, readFrameCode, cameraCodeForSerial, type Simulator } from '../../src/simulator/index.ts';
+import { startSimulator, cameraCodeForSerial, type Simulator } from '../../src/simulator/index.ts';
 import { attachOnvifToSimulator } from '../../src/simulator/onvif/onvifCompanion.ts';
 import type { OnvifCamera } from '../../src/simulator/onvif/onvifCamera.ts';
 import { adoptCamera, type AdoptedCamera } from '../../src/cameras/adoption.ts';
@@ -25,9 +24,9 @@ import { startRecorders, type Recorders } from '../../src/recording/startRecorde
 import { recordingRoot } from '../../src/recording/layout.ts';
 import { quarantineDir } from '../../src/recording/quarantine.ts';
 import { listSegments } from '../../src/recording/segmentRows.ts';
-import { ffmpegPathSync } from '../../src/ffmpeg/locate.ts';
 import type { CameraState } from '../../src/cameras/cameraStatus.ts';
 import { makeFixture, waitFor, type Fixture } from '../helpers/recordingFixture.ts';
+import { segmentCameraCodes } from '../helpers/frameCodes.ts';
 
 const discoveryPort = 40_000 + ((process.pid + 7_919) % 20_000);
 const recheckMs = 2_000;
@@ -49,24 +48,6 @@ after(async () => {
   await Promise.all(onvif.map((o) => o.close()));
   fixture.cleanup();
 });
-
-/**
- * Camera codes burnt into frames of a segment, one frame per second; every frame when the
- * segment is shorter than that (a segment cut short at the swap may last 100 ms, and fps=1
- * then yields no frame at all).
- */
-function codesIn(file: string, width: number, height: number, everyFrame = false): number[] {
-  const filter = everyFrame ? 'null' : 'fps=1';
-  const result = spawnSync(ffmpegPathSync(), ['-v', 'error', '-i', file, '-vf', filter, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { maxBuffer: 256 * 1024 * 1024 });
-  assert.equal(result.status, 0, `ffmpeg could not decode ${file}: ${String(result.stderr)}`);
-  const frame = width * height;
-  const codes: number[] = [];
-  for (let offset = 0; offset + frame <= result.stdout.length; offset += frame) {
-    const code = readFrameCode(result.stdout.subarray(offset, offset + frame), width, height);
-    if (code) codes.push(code.cameraCode);
-  }
-  return codes.length === 0 && !everyFrame ? codesIn(file, width, height, true) : codes;
-}
 
 test('a different device at the ONVIF address while recording stops the recorder within one check, quarantines, and follows the serial', { timeout: 120_000 }, async () => {
   const { db, log } = fixture;
@@ -156,7 +137,7 @@ test('a different device at the ONVIF address while recording stops the recorder
 
     const { width, height } = adopted[index]!.streams.main;
     for (const segment of listSegments(db, id).filter((s) => s.startMs > swapAtMs)) {
-      const codes = codesIn(path.join(recordingRoot(fixture.dataDir), segment.path), width, height);
+      const codes = await segmentCameraCodes(path.join(recordingRoot(fixture.dataDir), segment.path), width, height);
       framesChecked += codes.length;
       assert.deepEqual([...new Set(codes)], codes.length ? [cameraCodeForSerial(camera.serial)] : [], `${segment.path} under ${id} holds only ${camera.serial}'s picture`);
     }

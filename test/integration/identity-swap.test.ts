@@ -5,10 +5,9 @@
  * Real simulator, real ffmpeg, real SQLite; WS-Discovery only on 127.0.0.1.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startSimulator, readFrameCode, cameraCodeForSerial, type Simulator } from '../../src/simulator/index.ts';
+import { startSimulator, cameraCodeForSerial, type Simulator } from '../../src/simulator/index.ts';
 import { attachOnvifToSimulator } from '../../src/simulator/onvif/onvifCompanion.ts';
 import type { OnvifCamera } from '../../src/simulator/onvif/onvifCamera.ts';
 import { adoptCamera, type AdoptedCamera } from '../../src/cameras/adoption.ts';
@@ -19,9 +18,9 @@ import { probe } from '../../src/discovery/wsDiscoveryProbe.ts';
 import { startRecorders, type Recorders } from '../../src/recording/startRecorders.ts';
 import { recordingRoot } from '../../src/recording/layout.ts';
 import { listSegments } from '../../src/recording/segmentRows.ts';
-import { ffmpegPathSync } from '../../src/ffmpeg/locate.ts';
 import type { CameraState } from '../../src/cameras/cameraStatus.ts';
 import { makeFixture, waitFor, type Fixture } from '../helpers/recordingFixture.ts';
+import { segmentCameraCodes } from '../helpers/frameCodes.ts';
 
 const discoveryPort = 40_000 + (process.pid % 20_000);
 let simulator: Simulator;
@@ -40,24 +39,6 @@ after(async () => {
   await Promise.all(onvif.map((o) => o.close()));
   fixture.cleanup();
 });
-
-/**
- * Camera codes burnt into frames of a segment, one frame per second; every frame when the
- * segment is shorter than that (a segment cut short at the swap may last 100 ms, and fps=1
- * then yields no frame at all).
- */
-function codesIn(file: string, width: number, height: number, everyFrame = false): number[] {
-  const filter = everyFrame ? 'null' : 'fps=1';
-  const result = spawnSync(ffmpegPathSync(), ['-v', 'error', '-i', file, '-vf', filter, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { maxBuffer: 256 * 1024 * 1024 });
-  assert.equal(result.status, 0, `ffmpeg could not decode ${file}: ${String(result.stderr)}`);
-  const frame = width * height;
-  const codes: number[] = [];
-  for (let offset = 0; offset + frame <= result.stdout.length; offset += frame) {
-    const code = readFrameCode(result.stdout.subarray(offset, offset + frame), width, height);
-    if (code) codes.push(code.cameraCode);
-  }
-  return codes.length === 0 && !everyFrame ? codesIn(file, width, height, true) : codes;
-}
 
 test('after an address swap nothing is recorded under the wrong id, and both cameras follow their serials', { timeout: 120_000 }, async () => {
   const { db, log } = fixture;
@@ -120,7 +101,7 @@ test('after an address swap nothing is recorded under the wrong id, and both cam
     const after = listSegments(db, id).filter((s) => s.endMs > swapAtMs);
     assert.ok(after.length > 0);
     for (const segment of after) {
-      const codes = codesIn(path.join(recordingRoot(fixture.dataDir), segment.path), width, height);
+      const codes = await segmentCameraCodes(path.join(recordingRoot(fixture.dataDir), segment.path), width, height);
       framesChecked += codes.length;
       assert.ok(codes.length > 0, `frames of ${segment.path} (${segment.startMs - swapAtMs}..${segment.endMs - swapAtMs} ms after the swap, ${segment.bytes} bytes) carry a readable code`);
       assert.deepEqual([...new Set(codes)], [cameraCodeForSerial(camera.serial)], `${segment.path} under ${id} holds only ${camera.serial}'s picture`);
