@@ -23,6 +23,7 @@ import { diskUsage } from '../../src/recording/retention.ts';
 import { sleep } from '../helpers/recordingFixture.ts';
 import { ffmpegPidsWith } from '../helpers/processCpu.ts';
 import { ApiClient, killGroup, startFaultHearth, writeConfig, type ApiCamera, type FaultHearth } from '../helpers/faultHearth.ts';
+import { pollUntil } from '../helpers/poll.ts';
 
 const MB = 1024 * 1024;
 /** Hearth's default low-space mark (StartRecordersOptions.lowSpaceBytes). */
@@ -45,13 +46,7 @@ const freeBytes = (dir: string): number => {
   return s.bavail * s.bsize;
 };
 
-async function waitUntil(what: string, timeoutMs: number, predicate: () => boolean | Promise<boolean>, context: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${context().slice(-5000)}`);
-    await sleep(250);
-  }
-}
+const waitUntil = (what: string, timeoutMs: number, predicate: () => boolean | Promise<boolean>, context: () => string): Promise<true> => pollUntil(what, timeoutMs, predicate, { context, everyMs: 250 });
 
 test('full disk on a real filesystem: prune oldest, keep recording, disk_full while it cannot, recover by itself', {
   timeout: 180_000,

@@ -18,11 +18,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { isLanAddress } from '../../src/net/lanAddress.ts';
-import { sleep } from '../helpers/recordingFixture.ts';
 import { childPids } from '../helpers/processCpu.ts';
 import { playsWithFfprobe } from '../helpers/recordingTestCamera.ts';
 import { spawnHearth } from '../helpers/hearthProcess.ts';
 import { ApiClient, killGroup, startFaultHearth, writeConfig, type ApiCamera, type ApiSegment, type FaultHearth } from '../helpers/faultHearth.ts';
+import { pollUntil } from '../helpers/poll.ts';
 
 const netHook = fileURLToPath(new URL('../helpers/faultNetHook.ts', import.meta.url));
 const isRoot = process.getuid?.() === 0;
@@ -132,15 +132,7 @@ async function settledWithin(promise: Promise<unknown>, ms: number): Promise<voi
   clearTimeout(timer);
 }
 
-async function waitUntil<T>(what: string, timeoutMs: number, poll: () => Promise<T | null>, context: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await poll();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${context().slice(-5000)}`);
-    await sleep(500);
-  }
-}
+const waitUntil = <T>(what: string, timeoutMs: number, poll: () => Promise<T | null>, context: () => string): Promise<T> => pollUntil(what, timeoutMs, poll, { context });
 
 test('offline: no route, no DNS: setup, record, motion, playback and export work; 0 attempts to leave the LAN', {
   timeout: 180_000,

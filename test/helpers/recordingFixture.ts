@@ -7,6 +7,7 @@ import { upsertCamera } from '../../src/cameras/cameraRows.ts';
 import { defaultConfig, type HearthConfig } from '../../src/config/schema.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import { sourceClip, type CameraColour } from './recordingTestCamera.ts';
+import { pollUntil } from './poll.ts';
 
 export const clipDir = path.join(os.tmpdir(), 'hearth-recording-test-clips');
 
@@ -60,11 +61,7 @@ export function addCamera(db: Db, id: string, url: string): void {
 
 /** Polls `predicate` every 200 ms until true or `timeoutMs` (then throws with `what`). */
 export async function waitFor(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await pollUntil(what, timeoutMs, predicate, { everyMs: 200 });
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
