@@ -1,5 +1,5 @@
 /** Shared set-up for the recording tests: a temp data dir, a real database, cameras in the registry. */
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Db } from '../../src/db/connection.ts';
@@ -65,3 +65,14 @@ export async function waitFor(what: string, predicate: () => boolean, timeoutMs:
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Every recording file under `root` as camera/day/name, sorted (quarantine and other dot folders left out). */
+export function filesOnDisk(root: string): string[] {
+  const files: string[] = [];
+  for (const camera of readdirSync(root).filter((n) => !n.startsWith('.'))) {
+    for (const day of readdirSync(path.join(root, camera))) {
+      for (const name of readdirSync(path.join(root, camera, day))) files.push(`${camera}/${day}/${name}`);
+    }
+  }
+  return files.sort();
+}
