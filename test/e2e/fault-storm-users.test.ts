@@ -30,7 +30,7 @@ import type { Client } from '../helpers/serverFixture.ts';
 import { rigAdmin, startHearthRig, waitUntil, type HearthRig } from '../helpers/fuzzHearthRig.ts';
 import { Rng } from '../helpers/fuzzValues.ts';
 import { decodeFrameCodes } from '../helpers/frameCodes.ts';
-import { cameraListWrong, mayAccess } from '../helpers/grantOracle.ts';
+import { cameraListWrong, gatedStatusWrong, mayAccess } from '../helpers/grantOracle.ts';
 
 type Scope = 'live' | 'recordings' | 'export';
 const long = process.env.HEARTH_LONG_TESTS === '1';
@@ -153,8 +153,7 @@ test(`storm: ${cameraCount} cameras, ${viewerCount + 1} users, reconnect storms 
         const response = await client.request(pathname, init);
         tally.statuses[response.status] = (tally.statuses[response.status] ?? 0) + 1;
         const may = allowed(user, camera, need);
-        if (!may && response.status !== 404) fail(user, `${pathname} -> ${response.status}, expected 404`);
-        if (response.status >= 500 && response.status !== 503) fail(user, `${pathname} -> ${response.status}`);
+        for (const wrong of gatedStatusWrong(pathname, response.status, may)) fail(user, wrong);
         return response;
       };
       switch (kind) {

@@ -26,3 +26,11 @@ export async function cameraListWrong(response: Response, kind: 'cameras' | 'me'
   const want = [...expected].sort();
   return JSON.stringify([...ids].sort()) === JSON.stringify(want) ? null : `${kind} listed ${ids.join(',')}; expected ${want.join(',')}`;
 }
+
+/** What is wrong with a gated route's status: what the user may not see answers 404, like what does not exist; no 5xx but 503 (busy). */
+export function gatedStatusWrong(pathname: string, status: number, may: boolean): string[] {
+  return [
+    ...(!may && status !== 404 ? [`${pathname} -> ${status}, expected 404`] : []),
+    ...(status >= 500 && status !== 503 ? [`${pathname} -> ${status}`] : []),
+  ];
+}
