@@ -43,7 +43,7 @@ test('the learned clock appears as a suggested mask in the editor, and Keep save
   const learned = await pollUntil('a suggested mask for the clock', 90_000, async () => {
     const answer = (await call('/api/cameras/shed/motion/suggested-masks')).body as { suggestions: Rect[] };
     return answer.suggestions.length > 0 ? answer.suggestions : null;
-  }).catch((error: Error) => {
+  }, { everyMs: 1_000 }).catch((error: Error) => {
     const motionLines = stack.hearth.output().split('\n').filter((l) => /motion|shed/.test(l)).slice(-20);
     throw new Error(`${error.message}; hearth said:\n${motionLines.join('\n')}`);
   });
