@@ -1,5 +1,5 @@
 /**
- * Issue 3, "Done means": ENOSPC on a small tmpfs (root mounts it) is survived: disk_full,
+ * docs/DESIGN.md, "Bounded disk": ENOSPC on a small tmpfs (root mounts it) is survived: disk_full,
  * prune, no corrupt database, no crash loop; recording resumes when space returns.
  * The recording service on a real ffmpeg, real SQLite; the camera is the HTTP stand-in.
  */
