@@ -5,6 +5,7 @@
  * an IR-style switch to greyscale, or heavy noise.
  */
 import type { TruthInterval } from '../src/motion/score.ts';
+import { backdropGraph, crossingsGraph, type Crossing as OsdCrossing } from '../test/helpers/osdScene.ts';
 
 export interface LavfiScene {
   name: string;
@@ -15,48 +16,17 @@ export interface LavfiScene {
   truth: TruthInterval[];
 }
 
-const width = 640;
-const height = 360;
-const rate = 10;
-
-/** Static texture: a grid, panels and stripes, so light changes touch edges as well as flat areas. */
-function backdrop(seconds: number, noise: number): string {
-  return (
-    `color=c=0x4a5a68:s=${width}x${height}:r=${rate}:d=${seconds},` +
-    'drawgrid=w=48:h=48:t=2:c=0xc8c8b4@0.6,' +
-    'drawbox=x=40:y=200:w=180:h=120:c=0x2c3a20:t=fill,' +
-    'drawbox=x=420:y=60:w=160:h=90:c=0xd0c090:t=fill,' +
-    'drawbox=x=300:y=240:w=90:h=100:c=0x803020:t=fill,' +
-    `noise=alls=${noise}:allf=t`
-  );
-}
-
-interface Crossing {
-  startS: number;
-  durationS: number;
-  w: number;
-  h: number;
-  y: number;
-  colour: string;
-  kind: string;
-}
+type Crossing = OsdCrossing & { kind: string };
 
 /** Each object enters at the left edge at startS and has left the right edge at startS+durationS. */
 function withCrossings(base: string, crossings: Crossing[]): { graph: string; truth: TruthInterval[] } {
-  let graph = `${base}[bg0]`;
-  crossings.forEach((c, i) => {
-    const end = c.startS + c.durationS;
-    graph +=
-      `;color=c=${c.colour}:s=${c.w}x${c.h}:r=${rate}[o${i}]` +
-      `;[bg${i}][o${i}]overlay=x='-${c.w}+(${width}+${c.w})*(t-${c.startS})/${c.durationS}':y=${c.y}:enable='between(t,${c.startS},${end})':shortest=0:eof_action=pass[bg${i + 1}]`;
-  });
-  graph = graph.replace(/\[bg(\d+)\]$/, '');
+  const graph = `${base}[bg0]${crossingsGraph(crossings)}`.replace(/\[bg(\d+)\]$/, '');
   const truth = crossings.map((c) => ({ kind: c.kind, startMs: c.startS * 1000, endMs: (c.startS + c.durationS) * 1000 }));
   return { graph, truth };
 }
 
 function crossingScene(name: string, description: string, seconds: number, crossings: Crossing[], extra = ''): LavfiScene {
-  const { graph, truth } = withCrossings(backdrop(seconds, 6), crossings);
+  const { graph, truth } = withCrossings(backdropGraph(seconds, 6), crossings);
   return { name, description, inputUrl: `lavfi:${graph}${extra}`, durationMs: seconds * 1000, truth };
 }
 
@@ -76,7 +46,7 @@ export function lavfiScenes(longSeconds = 600): LavfiScene[] {
     {
       name: 'brightness',
       description: `global brightness steps every 15 s and slow ramps, ${longSeconds} s, nothing moves`,
-      inputUrl: `lavfi:${backdrop(longSeconds, 6)},eq=brightness='0.12*(mod(floor(t/15),3)-1)+0.08*sin(t/7)':eval=frame`,
+      inputUrl: `lavfi:${backdropGraph(longSeconds, 6)},eq=brightness='0.12*(mod(floor(t/15),3)-1)+0.08*sin(t/7)':eval=frame`,
       durationMs: longSeconds * 1000,
       truth: Array.from({ length: steps }, (_, i) => ({ kind: 'light', startMs: i * 15_000, endMs: i * 15_000 + 200 })),
     },
@@ -84,7 +54,7 @@ export function lavfiScenes(longSeconds = 600): LavfiScene[] {
       name: 'ir',
       description: `IR-style switch to greyscale with contrast/brightness jump every 30 s, ${longSeconds} s, nothing moves`,
       inputUrl:
-        `lavfi:${backdrop(longSeconds, 6)},` +
+        `lavfi:${backdropGraph(longSeconds, 6)},` +
         `hue=s=0:enable='lt(mod(t,${irPeriod}),${irPeriod / 2})',` +
         `eq=contrast=1.35:brightness=0.1:enable='lt(mod(t,${irPeriod}),${irPeriod / 2})'`,
       durationMs: longSeconds * 1000,
@@ -95,7 +65,7 @@ export function lavfiScenes(longSeconds = 600): LavfiScene[] {
     {
       name: 'noise',
       description: `heavy sensor noise (σ≈17 levels), ${longSeconds} s, nothing moves`,
-      inputUrl: `lavfi:${backdrop(longSeconds, 30)}`,
+      inputUrl: `lavfi:${backdropGraph(longSeconds, 30)}`,
       durationMs: longSeconds * 1000,
       truth: [],
     },

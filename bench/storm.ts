@@ -8,17 +8,16 @@
  * 32 live encoders would need about 2.8 cores, so the simulator runs in its 'loop' media
  * mode: each camera's 640x360 scene (own serial) is rendered once and sent by stream copy.
  */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openSqlite } from '../src/db/sqlite.ts';
-import { ffmpegPathSync } from '../src/ffmpeg/locate.ts';
 import { recordingRoot } from '../src/recording/layout.ts';
-import { cameraCodeForSerial, readFrameCode } from '../src/simulator/index.ts';
+import { cameraCodeForSerial } from '../src/simulator/index.ts';
 import { resetConnectionCounters } from '../src/simulator/connectionGauge.ts';
 import { round, type BenchOptions, type BenchRow, type BenchSection } from './report.ts';
 import { rigCameraId, startHearthRig, type HearthRig } from './lib/hearthRig.ts';
 import { pollUntil, sleep } from './lib/timing.ts';
+import { cameraCodes } from '../test/helpers/frameCodes.ts';
 
 const cameraCount = 32;
 /** How long the cameras stay dark: a short power blip; cameras that reboot take longer. */
@@ -185,25 +184,8 @@ async function checkIdentities(rig: HearthRig, segments: SegmentRef[]): Promise<
   return check;
 }
 
-function frameCodes(file: string): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      ffmpegPathSync(),
-      ['-v', 'error', '-skip_frame', 'nokey', '-i', file, '-fps_mode', 'passthrough', '-vf', `scale=${frameWidth}:${frameHeight}`, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
-      { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
-      (error, stdout) => {
-        if (error) return reject(new Error(`ffmpeg could not decode ${file}: ${error.message}`));
-        const size = frameWidth * frameHeight;
-        const codes: number[] = [];
-        for (let offset = 0; offset + size <= stdout.length; offset += size) {
-          const code = readFrameCode(stdout.subarray(offset, offset + size), frameWidth, frameHeight);
-          if (code) codes.push(code.cameraCode);
-        }
-        resolve(codes);
-      },
-    );
-  });
-}
+const frameCodes = (file: string): Promise<number[]> =>
+  cameraCodes({ input: file, width: frameWidth, height: frameHeight, inputOptions: ['-skip_frame', 'nokey'], outputOptions: ['-fps_mode', 'passthrough'], filter: `scale=${frameWidth}:${frameHeight}` });
 
 // `node --import tsx bench/storm.ts` runs this section alone.
 if (import.meta.url === `file://${process.argv[1]}`) {

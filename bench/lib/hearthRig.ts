@@ -14,6 +14,7 @@ import { attachOnvifToSimulator } from '../../src/simulator/onvif/onvifCompanion
 import type { OnvifCamera } from '../../src/simulator/onvif/onvifCamera.ts';
 import { startHearthProcess, type RunningHearthProcess } from '../../test/helpers/hearthProcess.ts';
 import { parsePrometheusText } from '../../test/helpers/prometheusText.ts';
+import { firstRunSetup } from '../../test/helpers/apiSession.ts';
 
 export interface HearthRigOptions {
   cameras: number;
@@ -114,16 +115,4 @@ function configYaml(simulator: Simulator, onvif: OnvifCamera[], segmentSeconds: 
 }
 
 /** The admin session for API calls: first-run setup with the code from Hearth's log. */
-export async function setupAdmin(rig: HearthRig): Promise<string> {
-  const code = /first-run setup code (\S+)/.exec(rig.output())?.[1];
-  if (code === undefined) throw new Error('hearth logged no first-run setup code');
-  const response = await fetch(`${rig.url}/api/setup`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Origin: rig.url },
-    body: JSON.stringify({ code, username: 'bench', password: 'bench-password-1234' }),
-  });
-  if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${await response.text()}`);
-  const cookie = response.headers.get('set-cookie')?.split(';')[0];
-  if (!cookie) throw new Error('setup set no cookie');
-  return cookie;
-}
+export const setupAdmin = (rig: HearthRig): Promise<string> => firstRunSetup(rig, 'bench', 'bench-password-1234');

@@ -7,12 +7,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { assertDataDirMounted, DataDirNotMountedError, fstabMountPoints, mountedPoints } from '../../src/system/dataDirMount.ts';
-import { hearthBin } from '../helpers/hearthProcess.ts';
+import { runHearth } from '../helpers/hearthProcess.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -65,7 +64,7 @@ interface Outcome {
  * Runs hearth in a private mount namespace whose /etc/fstab names `mountPoint`; with
  * `mounted`, a tmpfs stands in for the disk. `start` is stopped once it listens.
  */
-function runInNamespace(fstab: string, mountPoint: string, mounted: boolean, args: string[]): Promise<Outcome> {
+async function runInNamespace(fstab: string, mountPoint: string, mounted: boolean, args: string[]): Promise<Outcome> {
   const script = [
     'set -e',
     'mount --bind "$1" /etc/fstab',
@@ -73,30 +72,9 @@ function runInNamespace(fstab: string, mountPoint: string, mounted: boolean, arg
     'shift 2',
     'exec "$@"',
   ].join('\n');
-  const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', fstab, mountPoint, process.execPath, hearthBin, ...args], {
-    env: { ...process.env, HEARTH_DISCOVERY: 'off' },
-  });
-  let output = '';
-  let stopping = false;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`hearth ${args.join(' ')} in a mount namespace did not finish within 60 s; output:\n${output}`));
-    }, 60_000);
-    const onData = (d: Buffer): void => {
-      output += d.toString();
-      if (!stopping && /listening on http/.test(output)) {
-        stopping = true; // once: a second SIGTERM would kill Hearth mid-stop
-        child.kill('SIGTERM');
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
+  const prefix = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', fstab, mountPoint];
+  const result = await runHearth(args, { prefix, stopOnceListening: true, timeoutMs: 60_000 });
+  return { code: result.code, output: result.stdout + result.stderr };
 }
 
 test('hearth start and doctor with the data dir on an fstab disk that is not mounted: refused, nothing written underneath; mounted: starts', { skip: !isRoot && 'needs root for a mount namespace', timeout: 180_000 }, async () => {

@@ -18,6 +18,7 @@ import { ffprobePathSync } from '../../src/ffmpeg/locate.ts';
 import { gstUnavailable, startGstCamera, type GstCamera, type GstMount } from '../helpers/gstCamera.ts';
 import { runHearth, startHearthProcess, type RunningHearthProcess } from '../helpers/hearthProcess.ts';
 import { readLive } from '../helpers/liveRead.ts';
+import { login } from '../helpers/apiSession.ts';
 
 interface Variant {
   id: string;
@@ -101,9 +102,7 @@ test('every camera variant on GStreamer\'s RTSP server records 60 s, exports wit
     assert.equal(added.code, 0, added.stderr);
     hearth = await startHearthProcess(['--port', '0', '--host', '127.0.0.1'], { env, timeoutMs: 60_000 });
     const base = hearth.url;
-    const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin-pass-1234' }) });
-    assert.equal(login.status, 200);
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const cookie = await login(base, 'admin', 'admin-pass-1234');
     const cameras = async (): Promise<CameraView[]> => (await (await fetch(`${base}/api/cameras`, { headers: { cookie } })).json()) as CameraView[];
 
     // Every variant reaches `recording` (a 10 s GOP needs its first keyframe first).

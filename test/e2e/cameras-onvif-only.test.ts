@@ -8,16 +8,16 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { startSimulator, readFrameCode, cameraCodeForSerial, type Simulator } from '../../src/simulator/index.ts';
+import { startSimulator, cameraCodeForSerial, type Simulator } from '../../src/simulator/index.ts';
 import { attachOnvifToSimulator } from '../../src/simulator/onvif/onvifCompanion.ts';
 import type { OnvifCamera } from '../../src/simulator/onvif/onvifCamera.ts';
-import { ffmpegPathSync } from '../../src/ffmpeg/locate.ts';
 import { runHearth, startHearthProcess, type RunningHearthProcess } from '../helpers/hearthProcess.ts';
+import { login } from '../helpers/apiSession.ts';
+import { cameraCodes } from '../helpers/frameCodes.ts';
 
 const discoveryPort = 41_000 + (process.pid % 20_000);
 let simulator: Simulator;
@@ -45,17 +45,7 @@ interface CameraView {
 }
 
 /** Camera codes burnt into the frames of a recorded segment (one frame a second). */
-function codesIn(file: string): number[] {
-  const probe = spawnSync(ffmpegPathSync(), ['-v', 'error', '-i', file, '-vf', 'fps=1,scale=1280:720', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { maxBuffer: 256 * 1024 * 1024 });
-  assert.equal(probe.status, 0, `cannot decode ${file}: ${String(probe.stderr)}`);
-  const frame = 1280 * 720;
-  const codes: number[] = [];
-  for (let offset = 0; offset + frame <= probe.stdout.length; offset += frame) {
-    const code = readFrameCode(probe.stdout.subarray(offset, offset + frame), 1280, 720);
-    if (code) codes.push(code.cameraCode);
-  }
-  return codes;
-}
+const codesIn = (file: string): Promise<number[]> => cameraCodes({ input: file, width: 1280, height: 720, filter: 'fps=1,scale=1280:720' });
 
 test('a config camera with only an ONVIF address records, and again after its address changes', { timeout: 240_000 }, async () => {
   const ids = ['porch', 'garden'];
@@ -84,8 +74,7 @@ test('a config camera with only an ONVIF address records, and again after its ad
   hearth = await startHearthProcess(['--port', '0', '--host', '127.0.0.1'], { env, timeoutMs: 60_000 });
   const listeningAt = Date.now();
   const base = hearth.url;
-  const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin-pass-1234' }) });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const cookie = await login(base, 'admin', 'admin-pass-1234');
   const cameras = async (): Promise<CameraView[]> => (await (await fetch(`${base}/api/cameras`, { headers: { cookie } })).json()) as CameraView[];
   const db = new Database(path.join(dataDir, 'hearth.db'), { readonly: true, fileMustExist: true });
   const running = hearth;
@@ -117,7 +106,7 @@ test('a config camera with only an ONVIF address records, and again after its ad
     for (const [i, id] of ids.entries()) {
       const [first] = segmentsAfter(id, 0);
       assert.ok(first, `${id} wrote a segment`);
-      assert.deepEqual([...new Set(codesIn(path.join(dataDir, 'recordings', first.path)))], [cameraCodeForSerial(simulator.cameras[i]!.serial)]);
+      assert.deepEqual([...new Set(await codesIn(path.join(dataDir, 'recordings', first.path)))], [cameraCodeForSerial(simulator.cameras[i]!.serial)]);
     }
     console.log(`# ONVIF-only config cameras recording ${toRecordingMs} ms after "listening"`);
 
@@ -139,7 +128,7 @@ test('a config camera with only an ONVIF address records, and again after its ad
       const resumed = segmentsAfter(id, swapAtMs + 1_000);
       assert.ok(resumed.length > 0, `${id} records again after the swap`);
       for (const segment of resumed) {
-        assert.deepEqual([...new Set(codesIn(path.join(dataDir, 'recordings', segment.path)))], [cameraCodeForSerial(camera.serial)], `${segment.path} holds only ${camera.serial}'s picture`);
+        assert.deepEqual([...new Set(await codesIn(path.join(dataDir, 'recordings', segment.path)))], [cameraCodeForSerial(camera.serial)], `${segment.path} holds only ${camera.serial}'s picture`);
       }
     }
     console.log(`# after the address swap both recorded their own picture again ${resumedMs} ms later`);

@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { gstUnavailable, startGstCamera, type GstCamera } from '../helpers/gstCamera.ts';
 import { realcamModels, realcamsFixtures, realcamsSkipReason, startRealcamReplay, type RealcamModel, type RealcamReplay, isRealcamMainUri } from '../helpers/realcamReplay.ts';
 import { runHearth, startHearthProcess, type RunningHearthProcess } from '../helpers/hearthProcess.ts';
+import { login } from '../helpers/apiSession.ts';
 
 const shortName = (model: RealcamModel): string => model.split('-')[0]!;
 
@@ -71,8 +72,7 @@ test('each replayed real camera, configured by its ONVIF address alone, records 
     hearth = await startHearthProcess(['--port', '0', '--host', '127.0.0.1'], { env, timeoutMs: 60_000 });
     const startedAt = Date.now();
     const base = hearth.url;
-    const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin-pass-1234' }) });
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const cookie = await login(base, 'admin', 'admin-pass-1234');
     type View = { id: string; state: string; lastError: string | null; identity: { serial: string | null; verified: boolean } };
     let views: View[] = [];
     const db = new Database(path.join(dataDir, 'hearth.db'), { readonly: true, fileMustExist: true });

@@ -23,19 +23,14 @@ import { allSegments } from '../../src/recording/segmentRows.ts';
 import { sleep } from '../helpers/recordingFixture.ts';
 import { ffmpegPidsWith } from '../helpers/processCpu.ts';
 import { ApiClient, killGroup, startFaultHearth, writeConfig, type ApiSegment, type FaultHearth } from '../helpers/faultHearth.ts';
+import { pollUntil } from '../helpers/poll.ts';
 
 const clockShift = fileURLToPath(new URL('../helpers/faultClockShift.ts', import.meta.url));
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
 const segmentSeconds = 4;
 
-async function waitUntil(what: string, timeoutMs: number, predicate: () => boolean | Promise<boolean>, context: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${context().slice(-5000)}`);
-    await sleep(250);
-  }
-}
+const waitUntil = (what: string, timeoutMs: number, predicate: () => boolean | Promise<boolean>, context: () => string): Promise<true> => pollUntil(what, timeoutMs, predicate, { context, everyMs: 250 });
 
 /** Every segment of the camera the API returns between `fromMs` and `toMs`, in ≤ 24 h windows, in order. */
 async function timeline(api: ApiClient, camera: string, fromMs: number, toMs: number): Promise<ApiSegment[]> {

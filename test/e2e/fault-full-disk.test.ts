@@ -1,6 +1,6 @@
 /**
- * A full disk (README, "Reliability"), on a real filesystem (the ENOSPC unit case is in
- * recording-storage.test.ts). Hearth records 2 cameras onto its own tmpfs; then:
+ * A full disk (README, "Reliability"), on a real filesystem (the ENOSPC case of the
+ * recording service alone is recording-enospc.test.ts). Hearth records 2 cameras onto its own tmpfs; then:
  *  A. something else eats the disk until less than Hearth's low-space mark (64 MB) is
  *     free: Hearth prunes its oldest recordings and keeps recording the newest;
  *  B. the disk is filled to the last megabyte: pruning cannot help, the cameras show
@@ -23,6 +23,7 @@ import { diskUsage } from '../../src/recording/retention.ts';
 import { sleep } from '../helpers/recordingFixture.ts';
 import { ffmpegPidsWith } from '../helpers/processCpu.ts';
 import { ApiClient, killGroup, startFaultHearth, writeConfig, type ApiCamera, type FaultHearth } from '../helpers/faultHearth.ts';
+import { pollUntil } from '../helpers/poll.ts';
 
 const MB = 1024 * 1024;
 /** Hearth's default low-space mark (StartRecordersOptions.lowSpaceBytes). */
@@ -45,13 +46,7 @@ const freeBytes = (dir: string): number => {
   return s.bavail * s.bsize;
 };
 
-async function waitUntil(what: string, timeoutMs: number, predicate: () => boolean | Promise<boolean>, context: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${context().slice(-5000)}`);
-    await sleep(250);
-  }
-}
+const waitUntil = (what: string, timeoutMs: number, predicate: () => boolean | Promise<boolean>, context: () => string): Promise<true> => pollUntil(what, timeoutMs, predicate, { context, everyMs: 250 });
 
 test('full disk on a real filesystem: prune oldest, keep recording, disk_full while it cannot, recover by itself', {
   timeout: 180_000,

@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -18,11 +18,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { isLanAddress } from '../../src/net/lanAddress.ts';
-import { sleep } from '../helpers/recordingFixture.ts';
 import { childPids } from '../helpers/processCpu.ts';
 import { playsWithFfprobe } from '../helpers/recordingTestCamera.ts';
-import { hearthBin } from '../helpers/hearthProcess.ts';
+import { spawnHearth } from '../helpers/hearthProcess.ts';
 import { ApiClient, killGroup, startFaultHearth, writeConfig, type ApiCamera, type ApiSegment, type FaultHearth } from '../helpers/faultHearth.ts';
+import { pollUntil } from '../helpers/poll.ts';
 
 const netHook = fileURLToPath(new URL('../helpers/faultNetHook.ts', import.meta.url));
 const isRoot = process.getuid?.() === 0;
@@ -76,16 +76,13 @@ interface SimulatedCameraInfo {
 
 /** `hearth simulate --json` inside the namespace; resolves with its camera list. */
 function startSimulatorInNamespace(): Promise<{ child: ChildProcess; cameras: SimulatedCameraInfo[] }> {
-  const child = spawn('ip', ['netns', 'exec', tag, process.execPath, hearthBin, 'simulate', '--cameras', '1', '--scene', 'person', '--json'], {
-    env: { ...process.env, HEARTH_WSD_PORT: String(wsdPort) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  const child = spawnHearth(['simulate', '--cameras', '1', '--scene', 'person', '--json'], { prefix: ['ip', 'netns', 'exec', tag], env: { HEARTH_WSD_PORT: String(wsdPort) }, detached: true });
+  child.stdin.end();
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hearth simulate printed nothing in 60 s: ${stderr}`)), 60_000);
-    createInterface({ input: child.stdout! }).once('line', (line) => {
+    createInterface({ input: child.stdout }).once('line', (line) => {
       clearTimeout(timer);
       resolve({ child, cameras: JSON.parse(line) as SimulatedCameraInfo[] });
     });
@@ -135,15 +132,7 @@ async function settledWithin(promise: Promise<unknown>, ms: number): Promise<voi
   clearTimeout(timer);
 }
 
-async function waitUntil<T>(what: string, timeoutMs: number, poll: () => Promise<T | null>, context: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await poll();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${context().slice(-5000)}`);
-    await sleep(500);
-  }
-}
+const waitUntil = <T>(what: string, timeoutMs: number, poll: () => Promise<T | null>, context: () => string): Promise<T> => pollUntil(what, timeoutMs, poll, { context });
 
 test('offline: no route, no DNS: setup, record, motion, playback and export work; 0 attempts to leave the LAN', {
   timeout: 180_000,

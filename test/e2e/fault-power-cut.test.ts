@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openSqlite } from '../../src/db/sqlite.ts';
@@ -17,7 +17,7 @@ import { allSegments } from '../../src/recording/segmentRows.ts';
 import { recordingRoot } from '../../src/recording/layout.ts';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { playsWithFfprobe } from '../helpers/recordingTestCamera.ts';
-import { sleep } from '../helpers/recordingFixture.ts';
+import { filesOnDisk, sleep } from '../helpers/recordingFixture.ts';
 import { ffmpegPidsWith } from '../helpers/processCpu.ts';
 import { killGroup, startFaultHearth, writeConfig, type FaultHearth } from '../helpers/faultHearth.ts';
 
@@ -51,16 +51,6 @@ function integrity(dataDir: string): string {
   } finally {
     db.close();
   }
-}
-
-function filesOnDisk(root: string): string[] {
-  const files: string[] = [];
-  for (const camera of readdirSync(root).filter((n) => !n.startsWith('.'))) {
-    for (const day of readdirSync(path.join(root, camera))) {
-      for (const name of readdirSync(path.join(root, camera, day))) files.push(`${camera}/${day}/${name}`);
-    }
-  }
-  return files.sort();
 }
 
 test(`power cut: ${rounds} rounds of kill -9 of Hearth and its ffmpeg while recording 4 cameras`, { timeout: long ? 900_000 : 240_000 }, async () => {

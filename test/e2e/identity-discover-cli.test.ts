@@ -3,17 +3,14 @@
  * WS-Discovery port), with credentials so each result carries its serial.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { attachOnvifToSimulator } from '../../src/simulator/onvif/onvifCompanion.ts';
 import type { OnvifCamera } from '../../src/simulator/onvif/onvifCamera.ts';
 import { startDiscoveryService } from '../../src/discovery/discoveryService.ts';
 import { silentLogger } from '../../src/log.ts';
+import { runHearth, type CommandResult } from '../helpers/hearthProcess.ts';
 
-const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'hearth.js');
 const discoveryPort = 40_000 + ((process.pid + 7_000) % 20_000);
 let simulator: Simulator;
 let onvif: OnvifCamera[];
@@ -27,18 +24,10 @@ after(async () => {
   await Promise.all(onvif.map((o) => o.close()));
 });
 
-function runDiscover(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+async function runDiscover(args: string[], stdin: string): Promise<CommandResult & { ms: number }> {
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'discover', ...args], { env: { ...process.env, HEARTH_WSD_PORT: String(discoveryPort) }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-    child.stdin.end(stdin);
-  });
+  const result = await runHearth(['discover', ...args], { env: { HEARTH_WSD_PORT: String(discoveryPort) }, input: stdin, timeoutMs: 25_000 });
+  return { ...result, ms: Date.now() - started };
 }
 
 // Discovery is meant to answer "within 5 s": the probe window the command is given (2 s by default) bounds it, not a wall-clock

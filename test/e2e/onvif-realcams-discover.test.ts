@@ -5,14 +5,11 @@
  * fields a camera lacks are notes, not errors.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { realcamsSkipReason, startRealcamReplay, type RealcamReplay } from '../helpers/realcamReplay.ts';
+import { runHearth, type CommandResult } from '../helpers/hearthProcess.ts';
 
 const skip = realcamsSkipReason();
-const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'hearth.js');
 const discoveryPort = 40_000 + ((process.pid + 15_000) % 20_000);
 const username = 'admin';
 const password = 'replay-Pass1';
@@ -25,18 +22,8 @@ interface DiscoverRow {
   details?: { xaddr: string; error: string | null; mac: string | null; snapshotUri: string | null; notes: string[]; streams: { main: { token: string }; sub: { token: string } | null } | null };
 }
 
-function runDiscover(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'discover', ...args], { env: { ...process.env, HEARTH_WSD_PORT: String(discoveryPort) }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const runDiscover = (args: string[], stdin: string): Promise<CommandResult> =>
+  runHearth(['discover', ...args], { env: { HEARTH_WSD_PORT: String(discoveryPort) }, input: stdin, timeoutMs: 50_000 });
 
 describe('hearth discover against replayed real cameras', { skip }, () => {
   let hikvision: RealcamReplay;

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { hearthBin, runHearth } from '../helpers/hearthProcess.ts';
+import { runHearth, spawnHearth } from '../helpers/hearthProcess.ts';
 import { connectOnvif } from '../../src/discovery/onvifClient.ts';
 
 const run = promisify(execFile);
@@ -27,9 +26,7 @@ function withCredentials(url: string, c: SimulatedCameraJson): string {
 test('hearth simulate --cameras 4: ffprobe, the onvif package and hearth discover read four distinct cameras', { timeout: 120_000 }, async () => {
   // A private discovery port keeps this run's probes apart from any other test on the machine; multicast stays on 127.0.0.1.
   const wsdPort = String(20_000 + (process.pid % 20_000));
-  const child = spawn(process.execPath, [hearthBin, 'simulate', '--cameras', '4', '--json'], {
-    env: { ...process.env, HEARTH_WSD_PORT: wsdPort },
-  });
+  const child = spawnHearth(['simulate', '--cameras', '4', '--json'], { env: { HEARTH_WSD_PORT: wsdPort } });
   const encoderPids: number[] = [];
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

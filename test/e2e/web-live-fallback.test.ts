@@ -15,12 +15,7 @@ import { childPids, commandLine } from '../helpers/processCpu.ts';
 import sharp from 'sharp';
 import { launchBrowser, loginThroughForm } from '../helpers/browser.ts';
 import { readLive } from '../helpers/liveRead.ts';
-
-async function login(base: string, username: string, password: string): Promise<string> {
-  const response = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  assert.equal(response.status, 200);
-  return (response.headers.get('set-cookie') ?? '').split(';')[0]!;
-}
+import { login } from '../helpers/apiSession.ts';
 
 const transcoders = (hearthPid: number): number[] => childPids(hearthPid).filter((pid) => commandLine(pid).includes('mpeg1video'));
 

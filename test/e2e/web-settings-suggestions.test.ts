@@ -8,22 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, loginThroughForm } from '../helpers/browser.ts';
 import { startUiStack } from '../helpers/uiStack.ts';
+import { pollUntil } from '../helpers/poll.ts';
 
 interface Rect {
   x: number;
   y: number;
   w: number;
   h: number;
-}
-
-async function waitUntil<T>(what: string, timeoutMs: number, poll: () => Promise<T | null | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await poll();
-    if (value !== null && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
 }
 
 test('the learned clock appears as a suggested mask in the editor, and Keep saves it as a mask', { timeout: 240_000 }, async (t) => {
@@ -49,10 +40,10 @@ test('the learned clock appears as a suggested mask in the editor, and Keep save
   assert.equal(added.status, 201, JSON.stringify(added.body));
 
   const startedAt = Date.now();
-  const learned = await waitUntil('a suggested mask for the clock', 90_000, async () => {
+  const learned = await pollUntil('a suggested mask for the clock', 90_000, async () => {
     const answer = (await call('/api/cameras/shed/motion/suggested-masks')).body as { suggestions: Rect[] };
     return answer.suggestions.length > 0 ? answer.suggestions : null;
-  }).catch((error: Error) => {
+  }, { everyMs: 1_000 }).catch((error: Error) => {
     const motionLines = stack.hearth.output().split('\n').filter((l) => /motion|shed/.test(l)).slice(-20);
     throw new Error(`${error.message}; hearth said:\n${motionLines.join('\n')}`);
   });

@@ -10,16 +10,7 @@ import assert from 'node:assert/strict';
 import { launchBrowser, loginThroughForm } from '../helpers/browser.ts';
 import { startUiStack } from '../helpers/uiStack.ts';
 import { startFleet, stopFleet } from '../helpers/simulatedOnvifFleet.ts';
-
-async function waitUntil<T>(what: string, timeoutMs: number, poll: () => Promise<T | null | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await poll();
-    if (value !== null && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+import { pollUntil } from '../helpers/poll.ts';
 
 test('settings: cameras, add by URL, edit with a mask, ONVIF adoption, grants; viewers see none of it', { timeout: 240_000 }, async (t) => {
   const stack = await startUiStack({ cameras: 2, motion: false, viewerGrants: 1 });
@@ -52,7 +43,7 @@ test('settings: cameras, add by URL, edit with a mask, ONVIF adoption, grants; v
   await page.fill('input[name=rtspMain]', stack.simulator.cameras[1]!.rtspUrl('sub', true));
   await page.click('form[aria-label="Add by RTSP URL"] button[type=submit]');
   await page.waitForSelector('h2:has-text("Added Shed")', { timeout: 15_000 });
-  const recording = await waitUntil('the added camera to record', 90_000, async () => {
+  const recording = await pollUntil('the added camera to record', 90_000, async () => {
     const cams = (await api('/api/cameras')) as Array<{ id: string; state: string }>;
     return cams.find((c) => c.id === 'shed' && c.state === 'recording') ?? null;
   });
@@ -109,7 +100,7 @@ test('settings: cameras, add by URL, edit with a mask, ONVIF adoption, grants; v
   const select = `tr[data-user=${stack.viewer.username}] select[data-camera=${stack.cameraIds[1]}]`;
   await page.waitForSelector(select, { timeout: 15_000 });
   await page.selectOption(select, 'live');
-  await waitUntil('the grant to be stored', 15_000, async () => {
+  await pollUntil('the grant to be stored', 15_000, async () => {
     const users = (await api('/api/users')) as Array<{ username: string; grants: Array<{ camera: string; scope: string }> }>;
     return users.find((u) => u.username === stack.viewer.username)?.grants.find((g) => g.camera === stack.cameraIds[1] && g.scope === 'live') ?? null;
   });

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,44 +17,12 @@ import type { Page } from 'playwright-core';
 import { startUiStack } from '../helpers/uiStack.ts';
 import { runHearth } from '../helpers/hearthProcess.ts';
 import { artifactsDir, launchBrowser, loginThroughForm, type RecordedPage } from '../helpers/browser.ts';
-import { readFrameCode, wallSecondsDiff, wallSecondsOf } from '../../src/simulator/index.ts';
+import { wallSecondsDiff } from '../../src/simulator/index.ts';
+import { clickScrubberAgo, frameCodeOnScreen, pictureSecondsAt } from '../helpers/timelinePage.ts';
 
 const run = promisify(execFile);
 
-/** The top 40 rows of the picture on screen, as 8-bit luma, read back from a canvas. */
-async function frameCodeOnScreen(page: Page): Promise<{ code: ReturnType<typeof readFrameCode>; width: number }> {
-  const grabbed = await page.evaluate(() => {
-    const video = document.querySelector('.recorded-video video') as HTMLVideoElement;
-    const width = video.videoWidth;
-    const rows = 40;
-    const canvas = document.createElement('canvas');
-    canvas.width = width;
-    canvas.height = rows;
-    const g = canvas.getContext('2d', { willReadFrequently: true })!;
-    g.drawImage(video, 0, 0, width, rows, 0, 0, width, rows);
-    const rgba = g.getImageData(0, 0, width, rows).data;
-    let binary = '';
-    for (let i = 0; i < rgba.length; i += 4) binary += String.fromCharCode(Math.round(0.299 * rgba[i]! + 0.587 * rgba[i + 1]! + 0.114 * rgba[i + 2]!));
-    return { width, gray: btoa(binary) };
-  });
-  const gray = new Uint8Array(Buffer.from(grabbed.gray, 'base64'));
-  return { code: readFrameCode(gray, grabbed.width, 40), width: grabbed.width };
-}
-
 const videoTime = (page: Page) => page.$eval('.recorded-video video', (v) => (v as HTMLVideoElement).currentTime);
-
-/** Scrubber geometry: x on screen of a wall time. */
-async function scrubberX(page: Page, wallMs: number): Promise<{ x: number; y: number; atMs: number }> {
-  const canvas = (await page.$('.scrubber canvas'))!;
-  const box = (await canvas.boundingBox())!;
-  const start = Number(await canvas.getAttribute('data-view-start'));
-  const end = Number(await canvas.getAttribute('data-view-end'));
-  assert.ok(wallMs > start && wallMs < end, `the scrubber view ${new Date(start).toISOString()}..${new Date(end).toISOString()} shows the target`);
-  const x = Math.round(box.x + ((wallMs - start) / (end - start)) * box.width);
-  // The time the scrubber will compute for that whole pixel.
-  const atMs = start + ((x - box.x) / box.width) * (end - start);
-  return { x, y: box.y + box.height * 0.7, atMs };
-}
 
 test('timeline: click-to-play from a past moment, across segment boundaries; keys, ?t=, download, viewer scope', { timeout: 240_000 }, async (t) => {
   const [stack, ui] = await Promise.all([startUiStack({ cameras: 3, scene: 'person', segmentSeconds: 4, viewerGrants: 1, motion: false }), launchBrowser()]);
@@ -84,17 +52,8 @@ test('timeline: click-to-play from a past moment, across segment boundaries; key
   const options = await page.$$eval('select.camera-picker option', (o) => o.map((e) => (e as HTMLOptionElement).value));
   assert.deepEqual(options, ['cam-1', 'cam-2', 'cam-3']);
 
-  // Zoom to a few minutes around "30 s ago" so one pixel is a fraction of a second.
-  let target = Date.now() - 30_000;
-  let spot = await scrubberX(page, target);
-  await page.mouse.move(spot.x, spot.y);
-  for (let i = 0; i < 3; i += 1) await page.mouse.wheel(0, -300);
-  await page.waitForTimeout(300);
-  target = Date.now() - 30_000;
-  spot = await scrubberX(page, target);
-  await page.$eval('.recorded-video video', (v) => delete (v as HTMLVideoElement).dataset.seekLatencyMs);
-  await page.mouse.click(spot.x, spot.y);
-  const clickedAt = spot.atMs;
+  // Zoom to a few minutes around "30 s ago" so one pixel is a fraction of a second, and click there.
+  const clickedAt = await clickScrubberAgo(page, 30_000);
   await page.waitForFunction(() => (document.querySelector('.recorded-video video') as HTMLVideoElement).dataset.seekLatencyMs !== undefined, null, { timeout: 30_000 });
   const latencyMs = Number(await page.$eval('.recorded-video video', (v) => (v as HTMLVideoElement).dataset.seekLatencyMs));
   const first = await frameCodeOnScreen(page);
@@ -105,16 +64,8 @@ test('timeline: click-to-play from a past moment, across segment boundaries; key
   // its packets arrive, so it trails the picture by the camera's pipeline latency (seconds
   // for the simulator on a loaded 2-core box); "that moment" is the moment as recorded.
   const originMs = Number(await page.$eval('.recorded-video video', (v) => (v as HTMLVideoElement).dataset.originMs));
-  const segments = (await page.evaluate(async (u) => (await fetch(u)).json(), `/api/cameras/cam-1/segments?from=${Math.floor(clickedAt - 60_000)}&to=${Date.now()}`)) as Array<{ start: number; end: number; url: string }>;
-  const containing = segments.find((s) => s.start <= clickedAt && s.end > clickedAt) ?? segments.find((s) => s.start > clickedAt);
-  assert.ok(containing, 'the clicked moment is recorded');
-  const segmentFile = path.join(downloads, 'segment.mp4');
-  writeFileSync(segmentFile, await (await admin.context.request.get(stack.url + containing.url)).body());
-  const decoded = await run('ffmpeg', ['-v', 'error', '-i', segmentFile, '-frames:v', '1', '-vf', 'crop=iw:40:0:0', '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'], { encoding: 'buffer', maxBuffer: 1 << 22 });
-  const segmentCode = readFrameCode(new Uint8Array(decoded.stdout), first.width, 40);
-  assert.ok(segmentCode, 'the segment\'s first frame carries the frame code');
-  const captureLagSeconds = wallSecondsDiff(wallSecondsOf(containing.start), segmentCode.wallSeconds);
-  const expectedWallSeconds = wallSecondsOf(Math.max(clickedAt, containing.start) - captureLagSeconds * 1000);
+  const recorded = await pictureSecondsAt(admin.context.request, stack.url, 'cam-1', clickedAt, first.width);
+  const { segment: containing, lagSeconds: captureLagSeconds, wallSeconds: expectedWallSeconds } = recorded;
   const offsetSeconds = wallSecondsDiff(first.code.wallSeconds, expectedWallSeconds);
   console.log(
     `timeline: seek latency click -> moving picture ${latencyMs} ms (${await page.$eval('.recorded-video video', (v) => (v as HTMLVideoElement).dataset.seekKind)} seek); ` +
@@ -129,7 +80,7 @@ test('timeline: click-to-play from a past moment, across segment boundaries; key
   await page.waitForTimeout(1500);
   assert.ok((await videoTime(page)) > past + 0.3, 'keeps playing after the segment boundary');
   const after = await frameCodeOnScreen(page);
-  assert.ok(after.code && wallSecondsDiff(after.code.wallSeconds, segmentCode.wallSeconds) >= Math.floor((containing.end - containing.start) / 1000), 'the picture after the boundary is from the next segment');
+  assert.ok(after.code && wallSecondsDiff(after.code.wallSeconds, recorded.firstFrame.wallSeconds) >= Math.floor((containing.end - containing.start) / 1000), 'the picture after the boundary is from the next segment');
 
   // Keys: 2 = double speed, space = pause/play, ← = 10 s back.
   await page.locator('body').click({ position: { x: 5, y: 5 } }).catch(() => undefined);

@@ -3,18 +3,15 @@
  * can kill it and every ffmpeg it started at once), optionally behind a command prefix
  * (`ip netns exec NAME`) and with node preloads (`--import`), and log in as its first admin.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { hearthBin } from './hearthProcess.ts';
+import { firstRunSetup } from './apiSession.ts';
+import { killGroup, startHearthProcess, type RunningHearthProcess } from './hearthProcess.ts';
 
-export interface FaultHearth {
-  child: ChildProcess;
-  /** Base URL reachable from the test process (or from inside the namespace, with a prefix). */
-  url: string;
-  port: number;
-  output(): string;
+export { killGroup };
+
+export interface FaultHearth extends Omit<RunningHearthProcess, 'stop' | 'exited'> {
   /** SIGTERM, bounded; SIGKILL of the group after `graceMs`. */
   stop(graceMs?: number): Promise<number | null>;
   /** Power cut: SIGKILL to Hearth's whole process group and to every recorder pid in <data>/run. */
@@ -43,60 +40,28 @@ export function writeConfig(dir: string, config: Record<string, unknown>): strin
   return file;
 }
 
-export function startFaultHearth(options: FaultHearthOptions): Promise<FaultHearth> {
-  const nodeArgs = [...(options.preloads ?? []).flatMap((p) => ['--import', p]), hearthBin, 'start', '--config', options.configFile, '--data', options.dataDir, '--port', String(options.port ?? 0), '--host', options.host ?? '127.0.0.1'];
-  const [command, ...args] = [...(options.prefix ?? []), process.execPath, ...nodeArgs];
-  const child = spawn(command!, args, {
-    env: { ...process.env, HEARTH_DISCOVERY: 'off', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+export async function startFaultHearth(options: FaultHearthOptions): Promise<FaultHearth> {
+  const args = ['--config', options.configFile, '--data', options.dataDir, '--port', String(options.port ?? 0), '--host', options.host ?? '127.0.0.1'];
+  const running = await startHearthProcess(args, {
+    env: options.env,
+    prefix: options.prefix,
+    preloads: options.preloads,
     detached: true, // its own process group: ffmpeg children share it, so one kill takes them all
+    timeoutMs: options.timeoutMs ?? 60_000,
   });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      killGroup(child, 'SIGKILL');
-      reject(new Error(`hearth start did not log "listening on" within ${timeoutMs} ms; output:\n${output}`));
-    }, timeoutMs);
-    let resolved = false;
-    const onData = (d: Buffer): void => {
-      output += d.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1] && !resolved) {
-        resolved = true;
-        clearTimeout(timer);
-        const port = Number(new URL(match[1]).port);
-        resolve({
-          child,
-          url: `http://127.0.0.1:${port}`,
-          port,
-          output: () => output,
-          exited,
-          stop: async (graceMs = 20_000) => {
-            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-            const killer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
-            await exited;
-            clearTimeout(killer);
-            return child.exitCode;
-          },
-          powerCut: async () => {
-            const recorders = recorderPids(options.dataDir);
-            killGroup(child, 'SIGKILL');
-            for (const pid of recorders) killPid(pid);
-            await exited;
-            return recorders;
-          },
-        });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then(() => {
-      clearTimeout(timer);
-      if (!resolved) reject(new Error(`hearth start exited (${child.exitCode ?? child.signalCode}) before listening; output:\n${output}`));
-    });
-  });
+  const exited = running.exited.then(() => undefined);
+  return {
+    ...running,
+    exited,
+    stop: (graceMs = 20_000) => running.stop('SIGTERM', graceMs),
+    powerCut: async () => {
+      const recorders = recorderPids(options.dataDir);
+      killGroup(running.child, 'SIGKILL');
+      for (const pid of recorders) killPid(pid);
+      await exited;
+      return recorders;
+    },
+  };
 }
 
 /** Pids Hearth wrote to <data>/run (its recorders). */
@@ -109,15 +74,6 @@ export function recorderPids(dataDir: string): number[] {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
-  }
-}
-
-export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
 }
 
@@ -137,12 +93,7 @@ export class ApiClient {
   ) {}
 
   static async setup(hearth: { url: string; output(): string }, username = 'admin', password = 'fault-suite-password'): Promise<ApiClient> {
-    const code = /first-run setup code (\S+)/.exec(hearth.output())?.[1];
-    if (!code) throw new Error(`no setup code in the log:\n${hearth.output()}`);
-    const client = new ApiClient(hearth.url);
-    const res = await client.request('POST', '/api/setup', { code, username, password });
-    if (res.status !== 201) throw new Error(`setup answered ${res.status}: ${await res.text()}`);
-    return client;
+    return new ApiClient(hearth.url, await firstRunSetup(hearth, username, password));
   }
 
   async request(method: string, route: string, body?: unknown, timeoutMs = 60_000, headers: Record<string, string> = {}): Promise<Response> {

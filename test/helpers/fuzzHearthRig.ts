@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runHearth, startHearthProcess, type RunningHearthProcess } from './hearthProcess.ts';
 import { Client } from './serverFixture.ts';
+import { pollUntil } from './poll.ts';
 import { readMemoryKb } from '../../src/system/procFs.ts';
 
 export interface RigCamera {
@@ -128,10 +129,5 @@ export async function startHearthRig(options: RigOptions): Promise<HearthRig> {
 
 /** Polls `predicate` (async) every `everyMs` until true or `timeoutMs`; throws naming `what`. */
 export async function waitUntil(what: string, predicate: () => Promise<boolean>, timeoutMs: number, everyMs = 500): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await predicate()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+  await pollUntil(what, timeoutMs, predicate, { everyMs });
 }

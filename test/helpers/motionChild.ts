@@ -5,18 +5,9 @@
  */
 import path from 'node:path';
 import { openDatabase } from '../../src/db/connection.ts';
-import { silentLogger } from '../../src/log.ts';
-import { startMotion } from '../../src/motion/service.ts';
+import { startOneCameraMotion } from './oneCameraMotion.ts';
 
 const [dataDir, cameraId, inputUrl] = process.argv.slice(2);
 if (!dataDir || !cameraId || !inputUrl) throw new Error('usage: motionChild.ts <dataDir> <cameraId> <inputUrl>');
-const db = openDatabase(path.join(dataDir, 'hearth.db'));
-const motion = startMotion({
-  db,
-  log: silentLogger,
-  dataDir,
-  realtimeInputs: true,
-  policy: { endQuietMs: 2_000 },
-  cameras: () => [{ id: cameraId, subUrl: inputUrl, mainUrl: null, motion: { enabled: true, sensitivity: 50 } }],
-});
+const motion = startOneCameraMotion(openDatabase(path.join(dataDir, 'hearth.db')), dataDir, cameraId, inputUrl);
 motion.onEvent((notice) => process.stdout.write(`${JSON.stringify(notice)}\n`));

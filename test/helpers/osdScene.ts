@@ -96,21 +96,33 @@ function crossingX(c: Crossing): string {
   return c.reverse ? `'${sceneWidth}-${travel}'` : `'-${c.w}+${travel}'`;
 }
 
-/** The lavfi graph of a script; `textFile` holds the drawtext text (written by `renderScene`). */
-export function sceneGraph(script: OsdSceneScript, textFile: string): string {
-  const s = script.seconds;
-  let graph =
-    `color=c=0x4a5a68:s=${sceneWidth}x${sceneHeight}:r=${rate}:d=${s},` +
+/** Static texture: a grid, panels and stripes, so light changes touch edges as well as flat areas; `noise` levels of sensor noise. */
+export function backdropGraph(seconds: number, noise: number): string {
+  return (
+    `color=c=0x4a5a68:s=${sceneWidth}x${sceneHeight}:r=${rate}:d=${seconds},` +
     'drawgrid=w=48:h=48:t=2:c=0xc8c8b4@0.6,' +
     'drawbox=x=40:y=200:w=180:h=120:c=0x2c3a20:t=fill,' +
     'drawbox=x=420:y=60:w=160:h=90:c=0xd0c090:t=fill,' +
     'drawbox=x=300:y=240:w=90:h=100:c=0x803020:t=fill,' +
-    'noise=alls=6:allf=t[bg0]';
-  script.crossings.forEach((c, i) => {
-    graph +=
-      `;color=c=${c.colour}:s=${c.w}x${c.h}:r=${rate}[o${i}]` +
-      `;[bg${i}][o${i}]overlay=x=${crossingX(c)}:y=${c.y}:enable='between(t,${c.startS},${c.startS + c.durationS})':shortest=0:eof_action=pass[bg${i + 1}]`;
-  });
+    `noise=alls=${noise}:allf=t`
+  );
+}
+
+/** Each crossing overlaid on the picture labelled `[bg0]`, in turn; the result is labelled `[bgN]` (N crossings). */
+export function crossingsGraph(crossings: Crossing[]): string {
+  return crossings
+    .map(
+      (c, i) =>
+        `;color=c=${c.colour}:s=${c.w}x${c.h}:r=${rate}[o${i}]` +
+        `;[bg${i}][o${i}]overlay=x=${crossingX(c)}:y=${c.y}:enable='between(t,${c.startS},${c.startS + c.durationS})':shortest=0:eof_action=pass[bg${i + 1}]`,
+    )
+    .join('');
+}
+
+/** The lavfi graph of a script; `textFile` holds the drawtext text (written by `renderScene`). */
+export function sceneGraph(script: OsdSceneScript, textFile: string): string {
+  const s = script.seconds;
+  let graph = `${backdropGraph(s, 6)}[bg0]${crossingsGraph(script.crossings)}`;
   graph += `;[bg${script.crossings.length}]`;
   // Light: each step toggles a brightness offset; a ramp adds a slow rise and fall.
   const steps = script.nuisances.filter((n) => n.kind === 'light').map((n) => `gte(t,${n.startS})`);

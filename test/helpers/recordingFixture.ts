@@ -1,5 +1,5 @@
 /** Shared set-up for the recording tests: a temp data dir, a real database, cameras in the registry. */
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Db } from '../../src/db/connection.ts';
@@ -7,6 +7,7 @@ import { upsertCamera } from '../../src/cameras/cameraRows.ts';
 import { defaultConfig, type HearthConfig } from '../../src/config/schema.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import { sourceClip, type CameraColour } from './recordingTestCamera.ts';
+import { pollUntil } from './poll.ts';
 
 export const clipDir = path.join(os.tmpdir(), 'hearth-recording-test-clips');
 
@@ -60,11 +61,18 @@ export function addCamera(db: Db, id: string, url: string): void {
 
 /** Polls `predicate` every 200 ms until true or `timeoutMs` (then throws with `what`). */
 export async function waitFor(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await pollUntil(what, timeoutMs, predicate, { everyMs: 200 });
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Every recording file under `root` as camera/day/name, sorted (quarantine and other dot folders left out). */
+export function filesOnDisk(root: string): string[] {
+  const files: string[] = [];
+  for (const camera of readdirSync(root).filter((n) => !n.startsWith('.'))) {
+    for (const day of readdirSync(path.join(root, camera))) {
+      for (const name of readdirSync(path.join(root, camera, day))) files.push(`${camera}/${day}/${name}`);
+    }
+  }
+  return files.sort();
+}

@@ -1,9 +1,12 @@
 /**
- * A stand-in camera for the recording tests, simpler than the RTSP simulator the others use: an HTTP
- * server on loopback that streams a pre-encoded H.264 (720p, 15 fps, GOP 2 s) + AAC
- * MPEG-TS loop, one ffmpeg `-c copy` per viewer. Each camera has its own colour, so a
- * frame tells which camera it came from. Offline/online, and Basic auth (wrong password
- * → 401, which ffmpeg reports exactly as it does for RTSP).
+ * A cheap HTTP camera for the recording tests, beside the RTSP simulator (src/simulator/):
+ * an HTTP server on loopback that streams a pre-encoded H.264 (720p, 15 fps, GOP 2 s) + AAC
+ * MPEG-TS loop, one ffmpeg `-c copy` per viewer. It stays for what the simulator does not
+ * give these tests: no live encoder (the simulator renders and encodes each camera, or loops
+ * a clip without audio), so the recording tests run side by side on two cores; a non-RTSP
+ * (HTTP MPEG-TS, with audio) source for the recorder; offline that drops every connection at
+ * once; and Basic auth (wrong password -> 401, which ffmpeg reports as it does for RTSP).
+ * RTSP, digest auth, identity and frame codes come from the simulator (recording-failures uses both cameras).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -94,24 +97,6 @@ export async function startTestCamera(clip: string, options: { username?: string
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** Mean colour of one decoded frame of a file (at `atSeconds`), as [r, g, b]. */
-export function frameColour(file: string, atSeconds = 0.5): [number, number, number] {
-  const raw = execFileSync(ffmpegPathSync(), ['-hide_banner', '-loglevel', 'error', '-ss', String(atSeconds), '-i', file, '-frames:v', '1', '-vf', 'scale=1:1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
-    timeout: 20_000,
-  });
-  return [raw[0] ?? 0, raw[1] ?? 0, raw[2] ?? 0];
-}
-
-export function closestColour(rgb: [number, number, number]): CameraColour {
-  let best: CameraColour = 'red';
-  let bestDistance = Infinity;
-  for (const [name, ref] of Object.entries(cameraColours) as [CameraColour, readonly number[]][]) {
-    const d = rgb.reduce((sum, v, i) => sum + (v - (ref[i] ?? 0)) ** 2, 0);
-    if (d < bestDistance) [best, bestDistance] = [name, d];
-  }
-  return best;
 }
 
 /** ffprobe verdict for a file: decodes every packet header; true when it has video and no error. */

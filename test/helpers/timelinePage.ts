@@ -6,15 +6,13 @@
  * capture lag on a loaded box.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { APIRequestContext, Page } from 'playwright-core';
 import { readFrameCode, wallSecondsDiff, wallSecondsOf, type FrameCode } from '../../src/simulator/index.ts';
+import { firstFrameCode } from './frameCodes.ts';
 
-const run = promisify(execFile);
 const codeRows = 40;
 
 /** The frame code in the top rows of the picture on screen. */
@@ -66,7 +64,7 @@ export async function clickScrubberAgo(page: Page, agoMs: number): Promise<numbe
  * The wall second the picture at `clickedAtMs` carries: the indexed start of the segment
  * holding it, less the capture lag measured on that segment's first frame.
  */
-export async function pictureSecondsAt(request: APIRequestContext, baseUrl: string, cameraId: string, clickedAtMs: number, width: number): Promise<{ wallSeconds: number; lagSeconds: number; segment: { id: number; start: number; end: number; url: string } }> {
+export async function pictureSecondsAt(request: APIRequestContext, baseUrl: string, cameraId: string, clickedAtMs: number, width: number): Promise<{ wallSeconds: number; lagSeconds: number; firstFrame: FrameCode; segment: { id: number; start: number; end: number; url: string } }> {
   const list = await request.get(`${baseUrl}/api/cameras/${cameraId}/segments?from=${Math.floor(clickedAtMs - 60_000)}&to=${Date.now()}`);
   const segments = (await list.json()) as Array<{ id: number; start: number; end: number; url: string }>;
   const segment = segments.find((s) => s.start <= clickedAtMs && s.end > clickedAtMs) ?? segments.find((s) => s.start > clickedAtMs);
@@ -75,11 +73,10 @@ export async function pictureSecondsAt(request: APIRequestContext, baseUrl: stri
   try {
     const file = path.join(dir, 'segment.mp4');
     writeFileSync(file, await (await request.get(baseUrl + segment.url)).body());
-    const decoded = await run('ffmpeg', ['-v', 'error', '-i', file, '-frames:v', '1', '-vf', `crop=iw:${codeRows}:0:0`, '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'], { encoding: 'buffer', maxBuffer: 1 << 22 });
-    const first = readFrameCode(new Uint8Array(decoded.stdout), width, codeRows);
-    assert.ok(first, "the segment's first frame carries the frame code");
-    const lagSeconds = wallSecondsDiff(wallSecondsOf(segment.start), first.wallSeconds);
-    return { wallSeconds: wallSecondsOf(Math.max(clickedAtMs, segment.start) - lagSeconds * 1000), lagSeconds, segment };
+    const firstFrame = await firstFrameCode(file, width, { rows: codeRows });
+    assert.ok(firstFrame, "the segment's first frame carries the frame code");
+    const lagSeconds = wallSecondsDiff(wallSecondsOf(segment.start), firstFrame.wallSeconds);
+    return { wallSeconds: wallSecondsOf(Math.max(clickedAtMs, segment.start) - lagSeconds * 1000), lagSeconds, firstFrame, segment };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

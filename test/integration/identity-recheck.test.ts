@@ -8,29 +8,25 @@
  * Real simulator, real ffmpeg, real SQLite; WS-Discovery only on 127.0.0.1.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startSimulator, readFrameCode, cameraCodeForSerial, type Simulator } from '../../src/simulator/index.ts';
-import { attachOnvifToSimulator } from '../../src/simulator/onvif/onvifCompanion.ts';
+import { cameraCodeForSerial, type Simulator } from '../../src/simulator/index.ts';
 import type { OnvifCamera } from '../../src/simulator/onvif/onvifCamera.ts';
-import { adoptCamera, type AdoptedCamera } from '../../src/cameras/adoption.ts';
-import { createIdentityCheck } from '../../src/cameras/identity.ts';
 import { getCamera } from '../../src/cameras/cameraRows.ts';
 import { onCameraChanged } from '../../src/cameras/registryEvents.ts';
-import { createRelocator } from '../../src/cameras/relocate.ts';
-import { probe } from '../../src/discovery/wsDiscoveryProbe.ts';
 import { startRecorders, type Recorders } from '../../src/recording/startRecorders.ts';
 import { recordingRoot } from '../../src/recording/layout.ts';
 import { quarantineDir } from '../../src/recording/quarantine.ts';
 import { listSegments } from '../../src/recording/segmentRows.ts';
-import { ffmpegPathSync } from '../../src/ffmpeg/locate.ts';
 import type { CameraState } from '../../src/cameras/cameraStatus.ts';
-import { makeFixture, waitFor, type Fixture } from '../helpers/recordingFixture.ts';
+import { waitFor, type Fixture } from '../helpers/recordingFixture.ts';
+import { adoptWithRelocation, startIdentityStage, type IdentityStage } from '../helpers/identityStage.ts';
+import { segmentCameraCodes } from '../helpers/frameCodes.ts';
 
 const discoveryPort = 40_000 + ((process.pid + 7_919) % 20_000);
 const recheckMs = 2_000;
+let stage: IdentityStage;
 let simulator: Simulator;
 let onvif: OnvifCamera[];
 let fixture: Fixture;
@@ -38,47 +34,21 @@ let recorders: Recorders | null = null;
 let unsubscribe: (() => void) | null = null;
 
 before(async () => {
-  simulator = await startSimulator({ cameras: 2, serialPrefix: `RC${process.pid}` });
-  onvif = await attachOnvifToSimulator(simulator, { discoveryPort });
-  fixture = makeFixture([], { segmentSeconds: 4 });
+  stage = await startIdentityStage(`RC${process.pid}`, discoveryPort);
+  ({ simulator, onvif, fixture } = stage);
 });
 after(async () => {
   unsubscribe?.();
   await recorders?.stop();
-  await simulator.stop();
-  await Promise.all(onvif.map((o) => o.close()));
-  fixture.cleanup();
+  await stage?.stop();
 });
-
-/**
- * Camera codes burnt into frames of a segment, one frame per second; every frame when the
- * segment is shorter than that (a segment cut short at the swap may last 100 ms, and fps=1
- * then yields no frame at all).
- */
-function codesIn(file: string, width: number, height: number, everyFrame = false): number[] {
-  const filter = everyFrame ? 'null' : 'fps=1';
-  const result = spawnSync(ffmpegPathSync(), ['-v', 'error', '-i', file, '-vf', filter, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { maxBuffer: 256 * 1024 * 1024 });
-  assert.equal(result.status, 0, `ffmpeg could not decode ${file}: ${String(result.stderr)}`);
-  const frame = width * height;
-  const codes: number[] = [];
-  for (let offset = 0; offset + frame <= result.stdout.length; offset += frame) {
-    const code = readFrameCode(result.stdout.subarray(offset, offset + frame), width, height);
-    if (code) codes.push(code.cameraCode);
-  }
-  return codes.length === 0 && !everyFrame ? codesIn(file, width, height, true) : codes;
-}
 
 test('a different device at the ONVIF address while recording stops the recorder within one check, quarantines, and follows the serial', { timeout: 120_000 }, async () => {
   const { db, log } = fixture;
-  const adopted: AdoptedCamera[] = [];
-  for (const [index, camera] of simulator.cameras.entries()) {
-    adopted.push(await adoptCamera({ onvifUrl: onvif[index]!.service.url, ...camera.credentials, name: `Cam ${index}` }, { db, log, timeoutMs: 3000 }));
-  }
+  const { adopted, identityCheck } = await adoptWithRelocation(stage);
   const ids = adopted.map((a) => a.id);
   const mainUrlsBefore = ids.map((id) => mainUrl(id));
 
-  const relocator = createRelocator({ db, log, probe: () => probe({ interfaceAddresses: ['127.0.0.1'], timeoutMs: 1000, port: discoveryPort }) });
-  const identityCheck = createIdentityCheck({ db, log, timeoutMs: 2000, onMismatch: (id) => relocator.request(id) });
   // A slow backoff of a minute: recording must resume because the relocation wakes it, not by waiting.
   recorders = await startRecorders({
     db,
@@ -156,7 +126,7 @@ test('a different device at the ONVIF address while recording stops the recorder
 
     const { width, height } = adopted[index]!.streams.main;
     for (const segment of listSegments(db, id).filter((s) => s.startMs > swapAtMs)) {
-      const codes = codesIn(path.join(recordingRoot(fixture.dataDir), segment.path), width, height);
+      const codes = await segmentCameraCodes(path.join(recordingRoot(fixture.dataDir), segment.path), width, height);
       framesChecked += codes.length;
       assert.deepEqual([...new Set(codes)], codes.length ? [cameraCodeForSerial(camera.serial)] : [], `${segment.path} under ${id} holds only ${camera.serial}'s picture`);
     }

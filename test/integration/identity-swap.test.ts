@@ -5,70 +5,40 @@
  * Real simulator, real ffmpeg, real SQLite; WS-Discovery only on 127.0.0.1.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startSimulator, readFrameCode, cameraCodeForSerial, type Simulator } from '../../src/simulator/index.ts';
-import { attachOnvifToSimulator } from '../../src/simulator/onvif/onvifCompanion.ts';
+import { cameraCodeForSerial, type Simulator } from '../../src/simulator/index.ts';
 import type { OnvifCamera } from '../../src/simulator/onvif/onvifCamera.ts';
-import { adoptCamera, type AdoptedCamera } from '../../src/cameras/adoption.ts';
-import { createIdentityCheck } from '../../src/cameras/identity.ts';
 import { getCamera } from '../../src/cameras/cameraRows.ts';
-import { createRelocator } from '../../src/cameras/relocate.ts';
-import { probe } from '../../src/discovery/wsDiscoveryProbe.ts';
 import { startRecorders, type Recorders } from '../../src/recording/startRecorders.ts';
 import { recordingRoot } from '../../src/recording/layout.ts';
 import { listSegments } from '../../src/recording/segmentRows.ts';
-import { ffmpegPathSync } from '../../src/ffmpeg/locate.ts';
 import type { CameraState } from '../../src/cameras/cameraStatus.ts';
-import { makeFixture, waitFor, type Fixture } from '../helpers/recordingFixture.ts';
+import { waitFor, type Fixture } from '../helpers/recordingFixture.ts';
+import { adoptWithRelocation, startIdentityStage, type IdentityStage } from '../helpers/identityStage.ts';
+import { segmentCameraCodes } from '../helpers/frameCodes.ts';
 
 const discoveryPort = 40_000 + (process.pid % 20_000);
+let stage: IdentityStage;
 let simulator: Simulator;
 let onvif: OnvifCamera[];
 let fixture: Fixture;
 let recorders: Recorders | null = null;
 
 before(async () => {
-  simulator = await startSimulator({ cameras: 2, serialPrefix: `SW${process.pid}` });
-  onvif = await attachOnvifToSimulator(simulator, { discoveryPort });
-  fixture = makeFixture([], { segmentSeconds: 4 });
+  stage = await startIdentityStage(`SW${process.pid}`, discoveryPort);
+  ({ simulator, onvif, fixture } = stage);
 });
 after(async () => {
   await recorders?.stop();
-  await simulator.stop();
-  await Promise.all(onvif.map((o) => o.close()));
-  fixture.cleanup();
+  await stage?.stop();
 });
-
-/**
- * Camera codes burnt into frames of a segment, one frame per second; every frame when the
- * segment is shorter than that (a segment cut short at the swap may last 100 ms, and fps=1
- * then yields no frame at all).
- */
-function codesIn(file: string, width: number, height: number, everyFrame = false): number[] {
-  const filter = everyFrame ? 'null' : 'fps=1';
-  const result = spawnSync(ffmpegPathSync(), ['-v', 'error', '-i', file, '-vf', filter, '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { maxBuffer: 256 * 1024 * 1024 });
-  assert.equal(result.status, 0, `ffmpeg could not decode ${file}: ${String(result.stderr)}`);
-  const frame = width * height;
-  const codes: number[] = [];
-  for (let offset = 0; offset + frame <= result.stdout.length; offset += frame) {
-    const code = readFrameCode(result.stdout.subarray(offset, offset + frame), width, height);
-    if (code) codes.push(code.cameraCode);
-  }
-  return codes.length === 0 && !everyFrame ? codesIn(file, width, height, true) : codes;
-}
 
 test('after an address swap nothing is recorded under the wrong id, and both cameras follow their serials', { timeout: 120_000 }, async () => {
   const { db, log } = fixture;
-  const adopted: AdoptedCamera[] = [];
-  for (const [index, camera] of simulator.cameras.entries()) {
-    adopted.push(await adoptCamera({ onvifUrl: onvif[index]!.service.url, ...camera.credentials, name: `Cam ${index}` }, { db, log, timeoutMs: 3000 }));
-  }
+  const { adopted, identityCheck } = await adoptWithRelocation(stage);
   assert.deepEqual(adopted.map((a) => getCamera(db, a.id)?.serialNumber), simulator.cameras.map((c) => c.serial));
 
-  const relocator = createRelocator({ db, log, probe: () => probe({ interfaceAddresses: ['127.0.0.1'], timeoutMs: 1000, port: discoveryPort }) });
-  const identityCheck = createIdentityCheck({ db, log, timeoutMs: 2000, onMismatch: (id) => relocator.request(id) });
   recorders = await startRecorders({
     db,
     config: fixture.config,
@@ -120,7 +90,7 @@ test('after an address swap nothing is recorded under the wrong id, and both cam
     const after = listSegments(db, id).filter((s) => s.endMs > swapAtMs);
     assert.ok(after.length > 0);
     for (const segment of after) {
-      const codes = codesIn(path.join(recordingRoot(fixture.dataDir), segment.path), width, height);
+      const codes = await segmentCameraCodes(path.join(recordingRoot(fixture.dataDir), segment.path), width, height);
       framesChecked += codes.length;
       assert.ok(codes.length > 0, `frames of ${segment.path} (${segment.startMs - swapAtMs}..${segment.endMs - swapAtMs} ms after the swap, ${segment.bytes} bytes) carry a readable code`);
       assert.deepEqual([...new Set(codes)], [cameraCodeForSerial(camera.serial)], `${segment.path} under ${id} holds only ${camera.serial}'s picture`);

@@ -13,13 +13,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Db } from '../../src/db/connection.ts';
 import { upsertCamera } from '../../src/cameras/cameraRows.ts';
-import { createLogger, silentLogger } from '../../src/log.ts';
+import { createLogger } from '../../src/log.ts';
 import { startMotion, type MotionEventNotice, type Rect } from '../../src/motion/service.ts';
 import { getEvent, listCameraEvents } from '../../src/motion/eventRows.ts';
 import { decodeRgb, imageInfo } from '../../src/motion/thumbnail.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { simulatorOsdMask } from '../../bench/motionLive.ts';
 import { ffmpegPidsWith } from '../helpers/processCpu.ts';
+import { startOneCameraMotion } from '../helpers/oneCameraMotion.ts';
 
 function tempDataDir(t: { after(fn: () => void): void }): { dataDir: string; db: Db } {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hearth-motion-e2e-'));
@@ -162,14 +163,7 @@ test('kill -9 mid-event closes the event at the next start; a stop mid-event clo
   // Its decoder is not orphaned: the next write to the dead pipe ends it.
   await waitFor('the dead run\'s ffmpeg to exit', 5_000, () => (ffmpegPidsWith("overlay=x='300+250*sin(t)'").length === 0 ? true : null));
 
-  const motion = startMotion({
-    db,
-    log: silentLogger,
-    dataDir,
-    realtimeInputs: true,
-    policy: { endQuietMs: 2_000 },
-    cameras: () => [{ id: 'porch', subUrl: endlessMotionScene, mainUrl: null, motion: { enabled: true, sensitivity: 50 } }],
-  });
+  const motion = startOneCameraMotion(db, dataDir, 'porch', endlessMotionScene);
   t.after(() => motion.stop());
   const recovered = getEvent(db, first.eventId);
   assert.ok(recovered && recovered.endMs !== null, 'the crashed run\'s event is closed at start');

@@ -13,9 +13,9 @@ import { startRecorders } from '../../src/recording/startRecorders.ts';
 import { listSegments } from '../../src/recording/segmentRows.ts';
 import { recordingRoot } from '../../src/recording/layout.ts';
 import { ffmpegPathSync } from '../../src/ffmpeg/locate.ts';
-import { execFileSync } from 'node:child_process';
 import { startSimulator } from '../../src/simulator/index.ts';
-import { cameraCodeForSerial, readFrameCode } from '../../src/simulator/frameCode.ts';
+import { cameraCodeForSerial } from '../../src/simulator/frameCode.ts';
+import { cameraCodes } from '../helpers/frameCodes.ts';
 import { silentLogger } from '../../src/log.ts';
 import { playsWithFfprobe } from '../helpers/recordingTestCamera.ts';
 import { makeFixture, sleep, waitFor } from '../helpers/recordingFixture.ts';
@@ -66,7 +66,7 @@ test('two cameras × 60 s: contiguous, complete, playable, each camera its own p
         assert.ok(probe.ok, `${s.path} does not play: ${probe.error}`);
         // Row times come from the stream: they must agree with the file's own duration.
         assert.ok(Math.abs(probe.durationSeconds * 1000 - (s.endMs - s.startMs)) < 700, `${s.path}: file ${probe.durationSeconds}s vs row ${s.endMs - s.startMs}ms`);
-        const code = frameCodeOf(file);
+        const code = await frameCodeOf(file);
         assert.equal(code, cameraCodeForSerial(serial), `${s.path} shows camera code ${code}, not ${serial}'s`);
       }
       const durations = segments.slice(1, -1).map((s) => s.endMs - s.startMs);
@@ -91,7 +91,4 @@ test('two cameras × 60 s: contiguous, complete, playable, each camera its own p
 });
 
 /** The burnt-in camera code of a file's first frame (simulator frame code, read from gray8). */
-function frameCodeOf(file: string): number | null {
-  const gray = execFileSync(ffmpegPathSync(), ['-hide_banner', '-loglevel', 'error', '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { timeout: 20_000, maxBuffer: 4 * 1024 * 1024 });
-  return readFrameCode(gray, 1280, 720)?.cameraCode ?? null;
-}
+const frameCodeOf = async (file: string): Promise<number | null> => (await cameraCodes({ input: file, width: 1280, height: 720, maxFrames: 1, timeoutMs: 20_000 }))[0] ?? null;

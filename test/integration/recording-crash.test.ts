@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -16,7 +16,7 @@ import { recordingRoot } from '../../src/recording/layout.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { ReconcileReport } from '../../src/recording/reconcile.ts';
 import { playsWithFfprobe, startTestCamera } from '../helpers/recordingTestCamera.ts';
-import { clip, sleep, waitFor } from '../helpers/recordingFixture.ts';
+import { clip, filesOnDisk, sleep, waitFor } from '../helpers/recordingFixture.ts';
 import { ffmpegPidsWith } from '../helpers/processCpu.ts';
 
 const serviceScript = fileURLToPath(new URL('../helpers/recordingService.ts', import.meta.url));
@@ -37,16 +37,6 @@ function startService(dataDir: string, cameras: string[]): Service {
 
 function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
-}
-
-function filesOnDisk(root: string): string[] {
-  const files: string[] = [];
-  for (const camera of readdirSync(root).filter((n) => !n.startsWith('.'))) {
-    for (const day of readdirSync(path.join(root, camera))) {
-      for (const name of readdirSync(path.join(root, camera, day))) files.push(`${camera}/${day}/${name}`);
-    }
-  }
-  return files.sort();
 }
 
 test('kill -9 of Hearth mid-recording, then restart: disk and index agree, no orphan ffmpeg', { timeout: 150_000 }, async () => {

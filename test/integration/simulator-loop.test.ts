@@ -11,7 +11,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { ffmpegPathSync } from '../../src/ffmpeg/locate.ts';
-import { cameraCodeForSerial, readFrameCode, startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import { cameraCodeForSerial, startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import { decodeFrameCodes } from '../helpers/frameCodes.ts';
 import { loopClipDir } from '../../src/simulator/loopClip.ts';
 
 const run = promisify(execFile);
@@ -33,11 +34,10 @@ test('each looping camera serves its own picture, and the gauge counts the attem
   for (const camera of simulator.cameras) {
     const file = path.join(dir, `${camera.index}.mp4`);
     await run(ffmpegPathSync(), ['-v', 'error', '-rtsp_transport', 'tcp', '-timeout', '10000000', '-i', camera.rtspUrl('main', true), '-t', '3', '-c', 'copy', '-y', file], { timeout: 60_000 });
-    const { stdout } = await run(ffmpegPathSync(), ['-v', 'error', '-i', file, '-vf', 'fps=2', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
-    const size = 640 * 360;
-    const codes = new Set<number | undefined>();
-    for (let offset = 0; offset + size <= stdout.length; offset += size) codes.add(readFrameCode(stdout.subarray(offset, offset + size), 640, 360)?.cameraCode);
-    assert.deepEqual([...codes], [cameraCodeForSerial(camera.serial)], `frames of ${camera.serial} carry its code only`);
+    const decoded = await decodeFrameCodes({ input: file, width: 640, height: 360, filter: 'fps=2' });
+    assert.equal(decoded.error, null);
+    assert.equal(decoded.codes.length, decoded.frames, `every frame of ${camera.serial} carries a code`);
+    assert.deepEqual([...new Set(decoded.codes.map((c) => c.cameraCode))], [cameraCodeForSerial(camera.serial)], `frames of ${camera.serial} carry its code only`);
   }
   const gauge = simulator.connections.rtspAttempts;
   assert.equal(gauge.total, 2, 'one RTSP connection per pull');
