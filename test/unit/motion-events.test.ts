@@ -8,7 +8,7 @@ import type { FrameVerdict } from '../../src/motion/detector.ts';
 import { openDatabase } from '../../src/db/connection.ts';
 import { upsertCamera } from '../../src/cameras/cameraRows.ts';
 import { closeEvent, closeOpenEvents, getEvent, insertOpenEvent, latestEvents, listCameraEvents, updateEventPeak } from '../../src/motion/eventRows.ts';
-import { scoreEvents } from '../../src/motion/score.ts';
+import { scoreEvents } from '../helpers/eventScore.ts';
 import { startMotion } from '../../src/motion/service.ts';
 import { createLogger } from '../../src/log.ts';
 
