@@ -11,6 +11,10 @@
  *   data-seek-kind        how the last seek was served: 'buffered' (moved within media) or 'session' (fresh load)
  *   data-seek-latency-ms  click-to-moving-picture time of the last seek, ms
  *   data-first-frame-ms   live view: time of the first painted frame, ms since navigation
+ *
+ * The components also render state into their markup, part of the same contract:
+ * data-live-status on a live player (livePlayer.tsx), data-view-start / data-view-end (ms)
+ * on the scrubber (scrubber.tsx), data-camera and data-event-id naming what a tile or card shows.
  */
 export interface ObservableVideoState {
   playback: string;
