@@ -11,7 +11,7 @@
  * Exports run(options) for bench/run.ts (add 'h265Transcode' to its plug-in list).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,16 +20,14 @@ import { h265Segments } from '../test/helpers/h265Recording.ts';
 import { H264Transcoder } from '../src/playback/h264Transcode.ts';
 import { ffmpegPathSync } from '../src/ffmpeg/locate.ts';
 import { createLogger } from '../src/log.ts';
+import { readProcStat } from '../src/system/procFs.ts';
 import { round, type BenchOptions, type BenchRow, type BenchSection } from './report.ts';
 
 const runFile = promisify(execFile);
-const ticksPerSecond = 100;
 
 /** CPU ms of this process's reaped children (every ffmpeg the bench started and waited for). */
 function reapedChildrenCpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[13]) + Number(f[14])) * 1000) / ticksPerSecond;
+  return readProcStat('self')?.reapedCpuMs ?? 0;
 }
 
 interface Case {

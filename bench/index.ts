@@ -1,5 +1,5 @@
 /**
- * Issue 8 §3, index at scale: a month of 16 cameras (4.1 M segment rows, 200 k events)
+ * Index at scale (README, "Performance"): a month of 16 cameras (4.1 M segment rows, 200 k events)
  * queried through the same functions the HTTP routes call. Targets: each query under
  * 5 ms median, one segment insert (the indexer's own function, commit included) under 1 ms.
  * Warm page cache: the generated file was just written or read; a cold SD card is slower.

@@ -1,5 +1,5 @@
 /**
- * Memory (issue 8, item 6): RSS of Hearth's Node process with N cameras recording and
+ * Memory (README, "Performance"): RSS of Hearth's Node process with N cameras recording and
  * motion on (main stream recorded, sub stream decoded for motion), sampled every 2 s.
  * Target: under 200 MB for 16 cameras. The ffmpeg children are reported beside it.
  */

@@ -1,5 +1,5 @@
 /**
- * Motion quality and cost, against ground truth (issue 5):
+ * Motion quality and cost, against ground truth (README, "Performance"):
  *  - the simulator's scenes, live over RTSP (one 120 s period each, two at a time by default),
  *    side by side with the lavfi scenes;
  *  - long lavfi scenes decoded faster than real time (10 min of light steps, IR switches,

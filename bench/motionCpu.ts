@@ -4,7 +4,7 @@
  * read at native rate, standing in for a camera's sub stream.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -14,6 +14,7 @@ import { MotionDetector } from '../src/motion/detector.ts';
 import { EventTracker } from '../src/motion/events.ts';
 import { Y4mReader } from '../src/motion/y4mReader.ts';
 import { lavfiScenes } from './motionScenes.ts';
+import { readProcStat } from '../src/system/procFs.ts';
 
 export interface MotionCpuFigures {
   seconds: number;
@@ -91,14 +92,7 @@ async function cpuOver(child: ChildProcess, seconds: number): Promise<number> {
 }
 
 function processCpuMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  return readProcStat(pid)?.ownCpuMs ?? null;
 }
 
 /** 20 s of the person scene as H.264 640×360 at 15 fps with a 2 s GOP, made once per machine. */

@@ -1,5 +1,5 @@
 /**
- * Issue 8 §4, playback: the real `hearth start` records one simulated camera (live 720p
+ * Playback (README, "Performance"): the real `hearth start` records one simulated camera (live 720p
  * scene), then a point in the past is played two ways:
  *   server side: playlist request, then the first segment's init and media byte ranges
  *   (in parallel, as players do), until the first byte of the media range (target < 50 ms);

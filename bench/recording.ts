@@ -1,5 +1,5 @@
 /**
- * Recording overhead (issue 8, item 1): Hearth recording N simulated cameras against N
+ * Recording overhead (README, "Performance"): Hearth recording N simulated cameras against N
  * bare `ffmpeg -c copy -f segment` recorders of the same streams, one after the other
  * on the same simulator. CPU seconds per camera-minute and RSS of each side's process
  * tree (Hearth: its Node process + ffmpeg children; bare: the ffmpegs). The simulator's

@@ -1,5 +1,5 @@
 /**
- * Storage (issue 8, item 7), derived from the recording runs: bytes per camera-hour of
+ * Storage (README, "Performance"), derived from the recording runs: bytes per camera-hour of
  * Hearth's finished segments against the bare ffmpeg recorder's of the same streams (the
  * floor: the stream itself in a plain MP4), both per second of media the files hold, so
  * the difference is the container; and the index: database bytes per segment row,

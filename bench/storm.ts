@@ -1,5 +1,5 @@
 /**
- * Issue 8 §5, reconnect storm: 32 simulated cameras recorded by the real `hearth start`
+ * Reconnect storm (README, "Performance"): 32 simulated cameras recorded by the real `hearth start`
  * all lose power and come back at the same instant. Measured: time until all 32 record
  * again (first fragment of a new connection, from /metrics), the peak number of RTSP
  * connection attempts and ONVIF requests in flight at the cameras at once, and segments

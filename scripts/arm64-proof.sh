@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proof on arm64 (issue 9): install Hearth the way a Raspberry Pi 4/5 runs it, on an arm64
+# Proof on arm64 (README, "Run as a service"): install Hearth the way a Raspberry Pi 4/5 runs it, on an arm64
 # Debian bookworm root made with debootstrap and run under qemu-user-static, with
 # scripts/install.sh inside it; then Hearth, started there, records a simulated camera
 # (served from the host on loopback: the chroot shares the host's network) and answers its API.

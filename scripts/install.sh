@@ -12,6 +12,9 @@
 #   --no-apt               do not install distribution packages (fail if ffmpeg is missing)
 #   --reuse-node-modules   copy this checkout's node_modules and prune dev packages instead
 #                          of `npm ci` (same machine/architecture only: native modules)
+#
+# Installs the compiled build only (dist/, web/dist, bin/, package.json and lock, the config
+# example, the unit, README) with production packages: it builds in a scratch copy first.
 set -euo pipefail
 
 src="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,7 +30,7 @@ while [ $# -gt 0 ]; do
     --purge) purge=1 ;;
     --no-apt) use_apt=0 ;;
     --reuse-node-modules) reuse_modules=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $1; see --help" >&2; exit 2 ;;
   esac
   shift
@@ -66,7 +69,7 @@ uninstall() {
   fi
   rm -f "$unit"
   systemd_running && systemctl daemon-reload
-  rm -rf "$app" "$app.new" "$app.old"
+  rm -rf "$app" "$app.new" "$app.old" "$app.stage"
   if [ "$purge" = 1 ]; then
     rm -rf "$data"
     if user_exists; then
@@ -119,51 +122,59 @@ create_user() {
   say "created system user $user"
 }
 
-has_npm_script() {
-  (cd "$1" && node -e 'const s = JSON.parse(require("fs").readFileSync("package.json", "utf8")).scripts ?? {}; process.exit(s[process.argv[1]] ? 0 : 1)' "$2")
-}
+# The runtime only: the compiled build, the web UI, the launcher and what npm needs to
+# install the production packages. No src/, test/, bench/, TypeScript or tsx.
+runtime_files=(bin/hearth.js dist web/dist package.json package-lock.json config systemd README.md)
 
-# The web UI (web/dist) is built in the new tree when package.json has a build:web script.
-build_web() {
-  has_npm_script "$app.new" build:web || return 0
+# A checkout's node_modules may be a symlink (a git worktree sharing another's): copy what
+# it points at, never the link, so a prune cannot reach into the checkout's own packages.
+copy_modules() { cp -a "$(realpath "$1")" "$2"; }
+
+# Builds dist/ and web/dist in a scratch copy of the checkout ($stage), with the dev
+# packages: the checkout's own when it has them, else a full npm ci in the copy.
+build_stage() {
+  rm -rf "$stage"
+  mkdir -p "$stage"
+  tar -C "$src" --exclude=./node_modules --exclude=./dist --exclude=./data --exclude=./data-demo --exclude=./.git \
+    --exclude=./test-artifacts --exclude=./.tmp --exclude=./.devtmp -cf - . | tar -C "$stage" -xf -
+  if [ -d "$src/node_modules/typescript" ]; then
+    ln -s "$(realpath "$src/node_modules")" "$stage/node_modules"
+  else
+    say "installing npm packages to build Hearth (better-sqlite3 may build from source: a few minutes on a Pi)"
+    # --prefer-offline: the lock file pins every version and hash; cached metadata is enough.
+    (cd "$stage" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+  fi
   say "building the web UI"
-  (cd "$app.new" && npm run --silent build:web)
-}
-
-# Same lock file, same Node ABI: the installed (production) node_modules still fit, which
-# skips the minute-long native rebuild. Only if the web UI needs no building (that needs the
-# dev packages): build:web is a no-op when web/dist is newer than its sources.
-reuse_installed_modules() {
-  cp -a "$app/node_modules" "$app.new/node_modules"
-  if ! has_npm_script "$app.new" build:web || (cd "$app.new" && npm run --silent build:web >/dev/null 2>&1); then return 0; fi
-  say "the web UI needs building: doing a full npm install"
-  return 1
+  (cd "$stage" && npm run --silent build:web)
+  say "building Hearth (dist/)"
+  (cd "$stage" && npm run --silent build >/dev/null)
 }
 
 install_app() {
-  # Build the new tree beside the old one, then swap: a failed npm ci leaves the running install alone.
+  # Build the new tree beside the old one, then swap: a failed build or npm ci leaves the running install alone.
+  local stage="$app.stage"
   rm -rf "$app.new" "$app.old"
+  build_stage
   mkdir -p "$app.new"
-  tar -C "$src" --exclude=./node_modules --exclude=./data --exclude=./data-demo --exclude=./.git \
-    --exclude=./test-artifacts --exclude=./.tmp --exclude=./.devtmp -cf - . | tar -C "$app.new" -xf -
+  (cd "$stage" && tar -cf - "${runtime_files[@]}") | tar -C "$app.new" -xf -
   if [ "$reuse_modules" = 1 ]; then
     [ -d "$src/node_modules" ] || die "--reuse-node-modules: $src/node_modules does not exist; run npm ci there first"
-    cp -a "$src/node_modules" "$app.new/node_modules"
-    build_web
+    copy_modules "$src/node_modules" "$app.new/node_modules"
     (cd "$app.new" && npm prune --omit=dev --offline --no-audit --no-fund --loglevel=error)
   elif [ -d "$app/node_modules" ] && cmp -s "$app/package-lock.json" "$app.new/package-lock.json" \
-       && [ "$(cat "$app/node_modules/.hearth-node-abi" 2>/dev/null)" = "$(node -p process.versions.modules)" ] \
-       && reuse_installed_modules; then
+       && [ "$(cat "$app/node_modules/.hearth-node-abi" 2>/dev/null)" = "$(node -p process.versions.modules)" ]; then
+    # Same lock file, same Node ABI: the installed production packages still fit (no native rebuild).
+    cp -a "$app/node_modules" "$app.new/node_modules"
     say "dependencies unchanged; reused the installed node_modules"
-  else
-    # Full install first: the web UI is built with dev packages (vite, preact), pruned after.
-    say "installing npm packages (better-sqlite3 may build from source: a few minutes on a Pi)"
-    rm -rf "$app.new/node_modules"
-    # --prefer-offline: the lock file pins every version and hash; cached metadata is enough.
-    (cd "$app.new" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
-    build_web
+  elif [ -d "$stage/node_modules" ] && [ ! -L "$stage/node_modules" ]; then
+    # The packages the build just installed, less the dev ones: one npm ci, not two.
+    mv "$stage/node_modules" "$app.new/node_modules"
     (cd "$app.new" && npm prune --omit=dev --no-audit --no-fund --loglevel=error)
+  else
+    say "installing npm packages (better-sqlite3 may build from source: a few minutes on a Pi)"
+    (cd "$app.new" && npm ci --omit=dev --prefer-offline --no-audit --no-fund --loglevel=error)
   fi
+  rm -rf "$stage"
   node -p process.versions.modules > "$app.new/node_modules/.hearth-node-abi"
   if [ -d "$app" ]; then mv "$app" "$app.old"; fi
   mv "$app.new" "$app"

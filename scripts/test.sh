@@ -18,6 +18,10 @@ else
   npx tsc --noEmit -p .
   npx tsc --noEmit -p web
   bash scripts/build-web.sh
+  # Always rebuilt, so the integration and e2e tiers spawn the compiled build of this tree:
+  # HEARTH_TEST_BUILD=1 stops test/helpers/hearthProcess.ts asking bin/hearth.js for src/.
+  bash scripts/build.sh
+  export HEARTH_TEST_BUILD=1
 fi
 
 mapfile -t listed < <(grep -v '^\s*\(#\|$\)' test/integration/parallel-safe.txt)

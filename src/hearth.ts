@@ -10,19 +10,18 @@ import type { HearthConfig } from './config/schema.ts';
 import type { Logger } from './log.ts';
 import { databaseFileName, openDatabase, type Db } from './db/connection.ts';
 import { syncConfigCameras } from './cameras/syncConfigCameras.ts';
-import { getCameraSecrets, listCameras } from './cameras/cameraRows.ts';
-import { getMotionSettings } from './cameras/cameraSettings.ts';
+import { listCameras } from './cameras/cameraRows.ts';
 import { startRecorders } from './recording/startRecorders.ts';
 import { startDiscoveryService } from './discovery/discoveryService.ts';
 import { createRelocator } from './cameras/relocate.ts';
 import { createIdentityCheck } from './cameras/identity.ts';
 import { onCameraChanged } from './cameras/registryEvents.ts';
-import { startMotion, type MotionCamera } from './motion/service.ts';
+import { motionCamerasOf, startMotion } from './motion/service.ts';
 import { startReconnectCounter } from './metrics/reconnectCounter.ts';
 import { startMqttBridge } from './mqtt/bridge.ts';
 import { statusSourceFromStates } from './http/sources.ts';
 import { liveSourceFromFeeds } from './live/liveSource.ts';
-import { createApp } from './http/app.ts';
+import { composeApp } from './composeApp.ts';
 import { listen, type HttpServer } from './http/server.ts';
 import { hearthVersion } from './version.ts';
 import { startServiceNotify } from './system/serviceNotify.ts';
@@ -51,9 +50,9 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
 
     // Discovery feeds the identity check: a camera that answers with another serial is
     // searched for at a new address (DESIGN.md "Identity").
-    const wsdPort = process.env.HEARTH_WSD_PORT ? Number(process.env.HEARTH_WSD_PORT) : undefined;
+    const wsdPort = config.discovery.port;
     const discovery = config.discovery.enabled
-      ? startDiscoveryService({ config: config.discovery, log, ...(wsdPort ? { port: wsdPort } : {}) })
+      ? startDiscoveryService({ config: config.discovery, log, ...(wsdPort !== undefined ? { port: wsdPort } : {}) })
       : null;
     if (discovery) stops.push(() => discovery.stop());
     const relocator = createRelocator({ db, log, probe: async () => (discovery ? (await discovery.probeNow()).devices : []) });
@@ -66,21 +65,10 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
 
     // Motion opens its own connection: it only watches cameras whose recorder runs on a
     // device that passed the identity check, and follows every change of that.
-    const motion = startMotion({ db, log, dataDir: config.dataDir, cameras: () => motionCameras(db, config).filter((c) => recorders.streaming(c.id)) });
-    // Reloads one at a time, and none after stop begins (a late reload would start a decoder nobody stops).
-    let motionReloads: Promise<void> = Promise.resolve();
-    let motionStopping = false;
-    stops.push(async () => {
-      motionStopping = true;
-      await motionReloads;
-      await motion.stop();
-    });
-    const reloadMotion = (): void => {
-      if (motionStopping) return;
-      motionReloads = motionReloads
-        .then(() => (motionStopping ? undefined : motion.reload()))
-        .catch((error: unknown) => log.error('motion reload failed', { event: 'motion.reload_failed', error: (error as Error).message }));
-    };
+    const motion = startMotion({ db, log, dataDir: config.dataDir, cameras: () => motionCamerasOf(db, config.cameras).filter((c) => recorders.streaming(c.id)) });
+    stops.push(() => motion.stop());
+    const reloadMotion = (): void =>
+      void motion.reload().catch((error: unknown) => log.error('motion reload failed', { event: 'motion.reload_failed', error: (error as Error).message }));
     stops.push(recorders.onStateChange(reloadMotion));
     // Adoption, manual adds and relocations take effect at once (no restart).
     stops.push(
@@ -97,14 +85,14 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
         config: config.mqtt,
         log,
         cameras: () => listCameras(db).filter((c) => c.enabled).map((c) => ({ id: c.id, name: c.name })),
-        states: { states: () => recorders.states() },
+        recorders,
         events: motion,
         readThumbnail: (file) => readFile(path.resolve(config.dataDir, file)),
       });
       stops.push(() => bridge.stop());
     }
 
-    const app = createApp({
+    const app = composeApp({
       db,
       config,
       log,
@@ -140,27 +128,6 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
     await stopAll(stops, log);
     throw error;
   }
-}
-
-/** Cameras for motion come from the registry (config and adopted alike); masks from the config. */
-function motionCameras(db: Db, config: HearthConfig): MotionCamera[] {
-  return listCameras(db)
-    .filter((c) => c.enabled && c.motionEnabled)
-    .flatMap((c) => {
-      const secrets = getCameraSecrets(db, c.id);
-      if (!secrets?.streams.main && !secrets?.streams.sub) return [];
-      // Config cameras take sensitivity and masks from the file; cameras adopted in the UI from the registry.
-      const configured = config.cameras.find((cc) => cc.id === c.id)?.motion;
-      const stored = configured ? null : getMotionSettings(db, c.id);
-      return [
-        {
-          id: c.id,
-          subUrl: secrets.streams.sub,
-          mainUrl: secrets.streams.main,
-          motion: { enabled: true, sensitivity: configured?.sensitivity ?? stored?.sensitivity ?? 50, masks: configured?.masks ?? stored?.masks ?? [] },
-        },
-      ];
-    });
 }
 
 async function stopAll(stops: Array<() => Promise<void> | void>, log: Logger): Promise<void> {

@@ -4,6 +4,7 @@
  * Fields never hold secrets: callers pass camera ids, not URLs with passwords.
  */
 import { redactCredentials } from './net/redactCredentials.ts';
+import { logLevelOf } from './config/env.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
@@ -59,8 +60,7 @@ export function createLogger(
 }
 
 function envLevel(): LogLevel {
-  const value = process.env.HEARTH_LOG_LEVEL;
-  return value === 'debug' || value === 'warn' || value === 'error' ? value : 'info';
+  return logLevelOf(process.env);
 }
 
 /** A logger that drops everything; for library use in tests that assert on behaviour, not logs. */

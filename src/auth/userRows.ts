@@ -50,14 +50,10 @@ export function deleteGrant(db: Db, userId: number, cameraId: string): boolean {
   return db.prepare('DELETE FROM grants WHERE user_id = ? AND camera_id = ?').run(userId, cameraId).changes > 0;
 }
 
-// ---- used by the LAN server (issue 6) ----
+// ---- used by the LAN server (src/http/API.md) ----
 
 export interface UserWithGrants extends UserRow {
   grants: Array<{ camera: string; scope: GrantScope }>;
-}
-
-export function findUserById(db: Db, id: number): UserRow | null {
-  return (db.prepare('SELECT id, username, role FROM users WHERE id = ?').get(id) as UserRow | undefined) ?? null;
 }
 
 export function passwordHashOf(db: Db, userId: number): string | null {

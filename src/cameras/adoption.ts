@@ -6,17 +6,8 @@
  */
 import type { Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';
-import {
-  connectOnvif,
-  macAddressesOf,
-  OnvifAuthError,
-  OnvifError,
-  snapshotUriOf,
-  type DeviceIdentity,
-  type OnvifConnectOptions,
-  type OnvifDevice,
-  type StreamInfo,
-} from '../discovery/onvifClient.ts';
+import { connectOnvif, OnvifAuthError, OnvifError, type DeviceIdentity, type OnvifConnectOptions, type OnvifDevice, type StreamInfo } from '../discovery/onvifClient.ts';
+import { noDeviceFacts, readDeviceFacts } from '../discovery/deviceFacts.ts';
 import { normalizeMac } from '../discovery/macAddress.ts';
 import { getCamera, listCameras, upsertCamera } from './cameraRows.ts';
 import { bindIdentityOnce } from './identityRows.ts';
@@ -116,26 +107,11 @@ export async function adoptCamera(request: AdoptRequest, options: AdoptOptions):
 
   const connect = options.connect ?? connectOnvif;
   let device: OnvifDevice | null = null;
-  let identity: DeviceIdentity;
-  let mac: string | null;
-  let main: StreamInfo;
-  let sub: StreamInfo | null;
-  let snapshotUri: string | null;
-  const notes: string[] = [];
+  const facts = noDeviceFacts();
   try {
     device = await connect({ url: request.onvifUrl, username: request.username, password: request.password, timeoutMs: options.timeoutMs ?? 8_000, log });
-    identity = await device.getDeviceIdentity();
     // Optional fields: a camera that refuses them is still adopted, with the field empty and a note.
-    const macs = await macAddressesOf(device);
-    mac = normalizeMac(macs.value[0] ?? '');
-    if (macs.note !== null) notes.push(macs.note);
-    const uris = await device.getStreamUris();
-    main = uris.main;
-    sub = uris.sub ?? null;
-    notes.push(...(uris.notes ?? []));
-    const snapshot = await snapshotUriOf(device, log, main.token);
-    snapshotUri = snapshot.value;
-    if (snapshot.note !== null) notes.push(snapshot.note);
+    await readDeviceFacts(device, log, facts);
   } catch (error) {
     if (error instanceof OnvifAuthError) {
       throw new AdoptionError(`the camera at ${request.onvifUrl} refused user "${request.username}" and that password; check them (the camera's own web page uses the same) and try again. Nothing was saved.`, 'auth');
@@ -145,6 +121,11 @@ export async function adoptCamera(request: AdoptRequest, options: AdoptOptions):
   } finally {
     device?.close();
   }
+  const { identity, streams, snapshotUri, notes } = facts;
+  // readDeviceFacts answered every question or threw: both are there.
+  if (identity === null || streams === null) throw new Error('ONVIF device facts incomplete without an error');
+  const { main, sub } = streams;
+  const mac = normalizeMac(facts.mac ?? '');
 
   if (!identity.serialNumber) {
     throw new AdoptionError(`the camera at ${request.onvifUrl} reports no serial number, so Hearth cannot tell it apart from others; add it by RTSP URL instead (identity unverified)`, 'invalid');

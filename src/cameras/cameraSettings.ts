@@ -4,7 +4,7 @@
  * source of truth at every start, so a UI edit would silently come undone.
  */
 import type { Db } from '../db/sqlite.ts';
-import type { FrameRect } from '../config/schema.ts';
+import { defaultMotionSensitivity, type FrameRect } from '../config/schema.ts';
 
 export interface MotionSettings {
   enabled: boolean;
@@ -20,8 +20,6 @@ export interface CameraSettingsPatch {
   motion?: Partial<MotionSettings>;
 }
 
-export const defaultSensitivity = 50;
-
 interface SettingsRow {
   motion_enabled: number;
   motion_sensitivity: number | null;
@@ -34,7 +32,7 @@ export function getMotionSettings(db: Db, cameraId: string): MotionSettings | nu
   if (!row) return null;
   return {
     enabled: row.motion_enabled === 1,
-    sensitivity: row.motion_sensitivity ?? defaultSensitivity,
+    sensitivity: row.motion_sensitivity ?? defaultMotionSensitivity,
     masks: parseStoredMasks(row.motion_masks),
   };
 }

@@ -1,14 +1,7 @@
-/** A camera's visible state (INTERFACE.md `state`), with the last error and when it happened. */
-export type CameraState =
-  | 'recording'
-  | 'connecting'
-  | 'retrying'
-  | 'offline'
-  | 'auth_failed'
-  | 'identity_mismatch'
-  | 'disk_full'
-  | 'storage_missing'
-  | 'disabled';
+/** A camera's visible state, with the last error and when it happened. The state itself is a wire type (src/wire/cameras.ts). */
+import type { AudioMode, CameraState } from '../wire/cameras.ts';
+
+export type { AudioMode, CameraState } from '../wire/cameras.ts';
 
 export interface CameraStatus {
   cameraId: string;
@@ -18,7 +11,7 @@ export interface CameraStatus {
   lastErrorAtMs: number | null;
   sinceMs: number;
   /** "copy", "aac" (transcoded: the camera's audio does not fit MP4) or "none". */
-  audio: 'copy' | 'aac' | 'none';
+  audio: AudioMode;
   /** What happens to the camera's audio and why, for the camera page (e.g. G.711 converted to AAC); null when kept as sent. */
   audioNote: string | null;
   identity: 'verified' | 'unverified' | 'mismatch';

@@ -11,7 +11,8 @@
  */
 import type { Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';
-import { connectOnvif, OnvifAuthError, OnvifError, OnvifProtocolError, type DeviceIdentity, type OnvifConnectOptions, type OnvifDevice } from '../discovery/onvifClient.ts';
+import { OnvifAuthError, OnvifError, OnvifProtocolError, type DeviceIdentity, type OnvifConnectOptions, type OnvifDevice } from '../discovery/onvifClient.ts';
+import { withCameraDevice } from './cameraOnvif.ts';
 import { normalizeMac } from '../discovery/macAddress.ts';
 import { getCamera, getCameraSecrets, type CameraRow } from './cameraRows.ts';
 import type { IdentityCheck, IdentityCheckResult } from './cameraStatus.ts';
@@ -35,8 +36,6 @@ export interface IdentityCheckOptions {
   nowMs?: () => number;
 }
 
-const defaultTimeoutMs = 4_000;
-
 export function describeIdentity(identity: { serialNumber: string | null; hardwareId: string | null }): string {
   return `serial ${identity.serialNumber ?? '?'}, hardware id ${identity.hardwareId || '?'}`;
 }
@@ -57,21 +56,16 @@ export async function verifyCameraIdentity(cameraId: string, options: IdentityCh
   // Plain RTSP: nothing to ask; shown as "identity unverified" (DESIGN.md).
   if (!camera.onvifUrl) return { verdict: 'unverified' };
 
-  const connect = options.connect ?? connectOnvif;
-  let device: OnvifDevice | null = null;
+  const onvifUrl = camera.onvifUrl;
   let found: DeviceIdentity;
   let mac: string | null = null;
   try {
-    device = await connect({
-      url: camera.onvifUrl,
-      username: secrets.onvifUsername ?? '',
-      password: secrets.onvifPassword ?? '',
-      timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
-      log,
+    found = await withCameraDevice(onvifUrl, secrets, options, async (device) => {
+      const identity = await device.getDeviceIdentity();
+      // Optional: getMacAddresses answers [] when the device refuses it; never a reason to fail the check.
+      if (camera.serialNumber === null) mac = normalizeMac((await device.getMacAddresses())[0] ?? '');
+      return identity;
     });
-    found = await device.getDeviceIdentity();
-    // Optional: getMacAddresses answers [] when the device refuses it; never a reason to fail the check.
-    if (camera.serialNumber === null) mac = normalizeMac((await device.getMacAddresses())[0] ?? '');
   } catch (error) {
     if (!(error instanceof OnvifError)) throw error;
     if (answeredButRefused(error)) {
@@ -88,8 +82,6 @@ export async function verifyCameraIdentity(cameraId: string, options: IdentityCh
         `camera "${camera.name}" is unreachable at ${camera.onvifUrl} (${error.message}). ` +
         `Check that it is powered and plugged in, and whether your router gave it a new address; Hearth keeps retrying and looks for it by its serial`,
     };
-  } finally {
-    device?.close();
   }
 
   if (camera.serialNumber === null) {

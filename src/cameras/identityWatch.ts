@@ -17,6 +17,8 @@ export interface IdentityWatchOptions {
   identityCheck: IdentityCheck;
   /** Already bound to the camera (`log.child({ camera })`). */
   log: Logger;
+  /** Wall time; default Date.now (the supervisor passes its clock). */
+  now?: () => number;
 }
 
 /** Why the check before a run refused it; the supervisor turns this into a state and a wait. */
@@ -40,7 +42,7 @@ export class IdentityWatch {
   private lastGoodCheckMs = 0;
   private rechecking = false;
 
-  constructor(private readonly o: IdentityWatchOptions) {}
+  constructor(private readonly options: IdentityWatchOptions) {}
 
   /** Where quarantine starts for the current run, or null while its video is trusted. */
   get quarantineFromMs(): number | null {
@@ -54,7 +56,7 @@ export class IdentityWatch {
 
   /** Null when the device may be recorded under this camera's id; otherwise why not. */
   async checkBeforeRun(): Promise<IdentityRefusal | null> {
-    const startedMs = Date.now();
+    const startedMs = (this.options.now ?? Date.now)();
     const result = await this.ask();
     switch (result.verdict) {
       case 'verified':
@@ -81,7 +83,7 @@ export class IdentityWatch {
   async recheckWhileRecording(isCurrent: () => boolean, onMismatch: (message: string) => void): Promise<void> {
     if (this.rechecking || this.quarantineFromMs !== null || !isCurrent()) return;
     this.rechecking = true;
-    const startedMs = Date.now();
+    const startedMs = (this.options.now ?? Date.now)();
     try {
       const result = await this.ask();
       if (!isCurrent() || this.quarantineFromMs !== null) return;
@@ -94,7 +96,7 @@ export class IdentityWatch {
         case 'mismatch':
           this.quarantineStartMs = this.lastGoodCheckMs - quarantineSlackMs;
           this.identity = 'mismatch';
-          this.o.log.warn('a different device answers at this camera\'s address while recording; stopping the recorder', {
+          this.options.log.warn('a different device answers at this camera\'s address while recording; stopping the recorder', {
             event: 'camera.identity_changed_while_recording',
             reason: result.reason,
             lastGoodCheckMs: this.lastGoodCheckMs,
@@ -103,7 +105,7 @@ export class IdentityWatch {
           return;
         case 'refused':
         case 'unreachable':
-          this.o.log.warn('periodic identity check could not confirm the camera; recording continues on the connection verified when it opened', {
+          this.options.log.warn('periodic identity check could not confirm the camera; recording continues on the connection verified when it opened', {
             event: 'camera.identity_recheck_unconfirmed',
             verdict: result.verdict,
             reason: result.reason,
@@ -120,18 +122,18 @@ export class IdentityWatch {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<IdentityCheckResult>((resolve) => {
       timer = setTimeout(
-        () => resolve({ verdict: 'unreachable', reason: `camera "${this.o.cameraName}" did not answer the identity check within ${identityTimeoutMs / 1000} s; check that it is powered and on the network` }),
+        () => resolve({ verdict: 'unreachable', reason: `camera "${this.options.cameraName}" did not answer the identity check within ${identityTimeoutMs / 1000} s; check that it is powered and on the network` }),
         identityTimeoutMs,
       );
     });
     try {
-      return await Promise.race([this.o.identityCheck(this.o.cameraId), timeout]);
+      return await Promise.race([this.options.identityCheck(this.options.cameraId), timeout]);
     } finally {
       clearTimeout(timer);
     }
   }
 
   private mismatchMessage(reason: string): string {
-    return `the device answering at camera "${this.o.cameraName}"'s address is a different camera (${reason}); nothing is recorded under this camera until it is found again`;
+    return `the device answering at camera "${this.options.cameraName}"'s address is a different camera (${reason}); nothing is recorded under this camera until it is found again`;
   }
 }

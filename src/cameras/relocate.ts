@@ -16,7 +16,8 @@ import { getCamera, getCameraSecrets } from './cameraRows.ts';
 import { moveCameraAddress } from './identityRows.ts';
 import { sameIdentity } from './identity.ts';
 import { cameraChanged } from './registryEvents.ts';
-import { connectOnvif, OnvifAuthError, OnvifError, type OnvifConnectOptions, type OnvifDevice } from '../discovery/onvifClient.ts';
+import { OnvifAuthError, OnvifError, type OnvifConnectOptions, type OnvifDevice } from '../discovery/onvifClient.ts';
+import { withCameraDevice } from './cameraOnvif.ts';
 import { orderXaddrs } from '../discovery/xaddrOrder.ts';
 import type { DiscoveredDevice } from '../discovery/wsDiscoveryProbe.ts';
 import { limiter } from '../discovery/limiter.ts';
@@ -61,7 +62,6 @@ function withCredentialsOf(oldUrl: string | null, newUri: string): string {
 
 export function createRelocator(options: RelocatorOptions): Relocator {
   const { db, log } = options;
-  const connect = options.connect ?? connectOnvif;
   const neighbourMac = options.neighbourMac ?? ((url: string) => neighbourMacOf(url));
   const limit = limiter(options.maxConcurrent ?? 4);
   const minIntervalMs = options.minIntervalMs ?? 5_000;
@@ -91,7 +91,6 @@ export function createRelocator(options: RelocatorOptions): Relocator {
     for (const urls of deviceCandidates) {
       const outcome = await limit(async () => {
         for (const url of urls) {
-          let device: OnvifDevice | null = null;
           let macSeen: string | null = null;
           try {
             macSeen = camera.mac === null ? null : await neighbourMac(url);
@@ -105,18 +104,16 @@ export function createRelocator(options: RelocatorOptions): Relocator {
               });
               return null;
             }
-            device = await connect({ url, username: secrets.onvifUsername ?? '', password: secrets.onvifPassword ?? '', timeoutMs: options.timeoutMs ?? 4_000, log });
-            const found = await device.getDeviceIdentity();
-            if (!sameIdentity(camera, found)) return null;
-            const uris = await device.getStreamUris();
+            const uris = await withCameraDevice(url, secrets, options, async (device) =>
+              sameIdentity(camera, await device.getDeviceIdentity()) ? device.getStreamUris() : null,
+            );
+            if (uris === null) return null;
             return { url, main: uris.main.uri, sub: uris.sub?.uri ?? null, macSeen };
           } catch (error) {
             if (!(error instanceof OnvifError)) throw error;
             // Other cameras refuse this camera's password: expected, not a failure.
             log.debug('relocation candidate did not answer as this camera', { event: 'camera.relocate_candidate', camera: cameraId, url, error: error.message });
             if (error instanceof OnvifAuthError) return null;
-          } finally {
-            device?.close();
           }
         }
         return null;

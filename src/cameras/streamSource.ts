@@ -8,7 +8,8 @@
 import type { Db } from '../db/sqlite.ts';
 import type { CameraConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { connectOnvif, OnvifAuthError, OnvifError, type OnvifConnectOptions, type OnvifDevice, type StreamInfo } from '../discovery/onvifClient.ts';
+import { OnvifAuthError, OnvifError, type OnvifConnectOptions, type OnvifDevice, type StreamInfo } from '../discovery/onvifClient.ts';
+import { withCameraDevice } from './cameraOnvif.ts';
 import { redactCredentials } from '../net/redactCredentials.ts';
 import { getCamera, getCameraSecrets, replaceStreams, type StreamRowInput } from './cameraRows.ts';
 import type { CameraState } from './cameraStatus.ts';
@@ -27,8 +28,6 @@ export interface StreamResolverOptions {
   timeoutMs?: number;
   connect?: (options: OnvifConnectOptions) => Promise<OnvifDevice>;
 }
-
-const defaultTimeoutMs = 4_000;
 
 /** ONVIF hands out URIs without credentials; the recorder needs them in the URL. */
 export function withStreamCredentials(uri: string, stored: string | null, username: string | null, password: string | null): string {
@@ -57,7 +56,6 @@ function safeUrl(text: string): URL | null {
 
 export function createStreamResolver(options: StreamResolverOptions): StreamResolver {
   const { db, log } = options;
-  const connect = options.connect ?? connectOnvif;
   return async (cameraId) => {
     const camera = getCamera(db, cameraId);
     const secrets = getCameraSecrets(db, cameraId);
@@ -74,16 +72,8 @@ export function createStreamResolver(options: StreamResolverOptions): StreamReso
       };
     }
 
-    let device: OnvifDevice | null = null;
     try {
-      device = await connect({
-        url: camera.onvifUrl,
-        username: secrets.onvifUsername ?? '',
-        password: secrets.onvifPassword ?? '',
-        timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
-        log,
-      });
-      const uris = await device.getStreamUris();
+      const uris = await withCameraDevice(camera.onvifUrl, secrets, options, (device) => device.getStreamUris());
       const row = (info: StreamInfo, storedUrl: string | null): StreamRowInput => ({
         url: withStreamCredentials(info.uri, storedUrl, secrets.onvifUsername, secrets.onvifPassword),
         codec: info.codec,
@@ -131,8 +121,6 @@ export function createStreamResolver(options: StreamResolverOptions): StreamReso
         state: 'retrying',
         message: `camera "${camera.name}" did not give its stream addresses over ONVIF (${redactCredentials(error.message)}); Hearth keeps asking, or add streams.main for it in the config`,
       };
-    } finally {
-      device?.close();
     }
   };
 }

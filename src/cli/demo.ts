@@ -2,7 +2,7 @@
  * `hearth start --demo`: two simulated cameras on loopback added to the config, so a
  * newcomer sees Hearth record with no camera. Discovery is kept on loopback.
  */
-import type { HearthConfig } from '../config/schema.ts';
+import { defaultMotionSensitivity, type HearthConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { describeFleet, startFleet } from './simulate.ts';
 
@@ -18,7 +18,7 @@ export async function addDemoCameras(config: HearthConfig, log: Logger): Promise
       onvif: camera.onvif ? { url: camera.onvif, username: camera.username, password: camera.password } : null,
       streams: { main: withCredentials(camera.main, camera.username, camera.password), sub: withCredentials(camera.sub, camera.username, camera.password) },
       // The simulator burns a clock code and the serial into the top of the picture: mask them like a camera's timestamp.
-      motion: { enabled: true, sensitivity: 50, masks: [{ x: 0, y: 0, w: 0.7, h: 0.12 }] },
+      motion: { enabled: true, sensitivity: defaultMotionSensitivity, masks: [{ x: 0, y: 0, w: 0.7, h: 0.12 }] },
       retention: { days: 1 },
     });
   });

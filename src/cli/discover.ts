@@ -43,8 +43,8 @@ export async function discoverCommand(args: string[]): Promise<number> {
       throw new UsageError('no interface with a private IPv4 address to probe from; name one with --interface NAME');
     }
   }
-  // HEARTH_WSD_PORT exists for tests that keep their simulated cameras apart from the real port 3702.
-  const port = process.env.HEARTH_WSD_PORT ? Number(process.env.HEARTH_WSD_PORT) : undefined;
+  // From HEARTH_WSD_PORT: tests keep their simulated cameras apart from the real port 3702.
+  const port = config.discovery.port;
   const password = values['password-stdin'] === true ? await readPasswordStdin() : null;
   const enrich = values.username !== undefined && password !== null ? createDeviceEnricher({ username: values.username, password }) : null;
   // Each device is asked for its details as soon as it answers, while the probe window runs on.

@@ -2,7 +2,7 @@
  * `hearth doctor`: one verdict per thing Hearth depends on, each with the fix.
  * Exit status is non-zero when any check fails (warnings do not fail).
  */
-import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { parseFlags } from './parse.ts';
@@ -12,6 +12,7 @@ import { schemaVersion } from '../db/migrate.ts';
 import { privateIpv4Interfaces, ipv4OfInterfaces } from '../net/interfaces.ts';
 import { checkClock } from '../system/clock.ts';
 import { assertDataDirMounted, DataDirNotMountedError } from '../system/dataDirMount.ts';
+import { diskSpaceOf } from '../system/diskSpace.ts';
 
 export type Verdict = 'ok' | 'warn' | 'fail';
 export interface Check {
@@ -35,7 +36,10 @@ export async function doctorCommand(args: string[]): Promise<number> {
   } else {
     for (const c of checks) process.stdout.write(`${c.verdict.padEnd(4)}  ${c.name.padEnd(9)} ${c.detail}\n`);
   }
-  return checks.some((c) => c.verdict === 'fail') ? 1 : 0;
+  const failed = checks.filter((c) => c.verdict === 'fail');
+  // The one-line reason on stderr that every failing command gives (docs/INTERFACE.md).
+  if (failed.length > 0) process.stderr.write(`hearth: doctor: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}\n`);
+  return failed.length > 0 ? 1 : 0;
 }
 
 async function checkFfmpeg(): Promise<Check> {
@@ -61,14 +65,15 @@ function checkDataDir(dataDir: string): Check {
     throw error;
   }
   const existing = nearestExisting(dataDir);
+  if (!statSync(existing).isDirectory()) return { name: 'data', verdict: 'fail', detail: `${existing} is a file, so ${dataDir} cannot be created there; pass --data DIR naming a directory` };
   try {
     accessSync(existing, constants.W_OK);
   } catch {
     return { name: 'data', verdict: 'fail', detail: `${existing} is not writable by this user; fix its ownership or pass --data DIR` };
   }
-  const fs = statfsSync(existing);
-  const free = fs.bavail * fs.bsize;
-  const total = fs.blocks * fs.bsize;
+  const disk = diskSpaceOf(existing);
+  const free = disk.availableBytes;
+  const total = disk.totalBytes;
   const usedPercent = total > 0 ? Math.round(((total - free) / total) * 100) : 0;
   const summary = `${dataDir}: ${formatBytes(free)} free of ${formatBytes(total)} (${usedPercent}% used)`;
   if (free < lowFreeBytes) return { name: 'data', verdict: 'warn', detail: `${summary}; recordings will be pruned hard, give Hearth a bigger disk` };

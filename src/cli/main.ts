@@ -19,9 +19,10 @@ const commands: Record<string, () => Promise<Command>> = {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+  if (name === undefined) throw new UsageError('no command given; run "hearth --help" to see the commands (hearth start runs the recorder)');
+  if (name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage);
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   if (name === '--version' || name === '-v') {
     process.stdout.write(`${hearthVersion}\n`);

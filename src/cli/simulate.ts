@@ -3,6 +3,7 @@
  * trying Hearth without a camera and for acceptance scripts. Runs until Ctrl-C.
  */
 import { createLogger } from '../log.ts';
+import { readEnv } from '../config/env.ts';
 import { startSimulator, scenePresets, type ScenePreset, type Simulator } from '../simulator/index.ts';
 import { attachOnvifToSimulator } from '../simulator/onvif/onvifCompanion.ts';
 import type { OnvifCamera } from '../simulator/onvif/onvifCamera.ts';
@@ -94,7 +95,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
       scene: scene as ScenePreset,
       audio: values.audio === true,
       discoveryInterface: values['no-discovery'] === true ? null : '127.0.0.1',
-      discoveryPort: process.env.HEARTH_WSD_PORT ? Number(process.env.HEARTH_WSD_PORT) : undefined,
+      discoveryPort: readEnv().wsdPort,
     },
     log,
   );

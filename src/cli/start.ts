@@ -17,13 +17,13 @@ export async function startCommand(args: string[]): Promise<number> {
   const demo = values.demo === true;
   const config = loadConfig({
     file: values.config,
-    dataDir: values.data ?? (demo && !process.env.HEARTH_DATA ? './data-demo' : undefined),
+    dataDir: values.data,
+    // The demo's recordings stay apart from a real ./data, unless --data or HEARTH_DATA says where.
+    ...(demo ? { defaultDataDir: './data-demo' } : {}),
     port: values.port,
     host: values.host,
   });
-  if (values['no-discovery'] === true || process.env.HEARTH_DISCOVERY === 'off') {
-    config.discovery = { ...config.discovery, enabled: false };
-  }
+  if (values['no-discovery'] === true) config.discovery = { ...config.discovery, enabled: false };
 
   // Listen for the signal before starting: one that arrives while recorders start (systemd
   // stopping a slow start, Ctrl-C) must still stop them, not kill Hearth and orphan its ffmpeg.

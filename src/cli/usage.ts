@@ -3,12 +3,13 @@ export const usage = `Hearth — a local-first network video recorder
 
 Usage:
   hearth start  [--config FILE] [--data DIR] [--port N] [--host ADDR] [--no-discovery] [--demo]
-  hearth discover [--timeout SECONDS] [--json] [--interface NAME]... [--username U --password-stdin]
-  hearth user add NAME --role admin|viewer --password-stdin [--data DIR]
-  hearth user grant NAME CAMERA_ID [--scope live|recordings|export] [--data DIR]
-  hearth user revoke NAME CAMERA_ID [--data DIR]
-  hearth doctor [--config FILE] [--data DIR]
+  hearth discover [--timeout SECONDS] [--json] [--interface NAME]... [--config FILE] [--username U --password-stdin]
+  hearth user add NAME --role admin|viewer --password-stdin [--config FILE] [--data DIR]
+  hearth user grant NAME CAMERA_ID [--scope live|recordings|export] [--config FILE] [--data DIR]
+  hearth user revoke NAME CAMERA_ID [--config FILE] [--data DIR]
+  hearth doctor [--config FILE] [--data DIR] [--json]
   hearth simulate [--cameras N] [--host-base 127.0.10.1] [--username U] [--password P] [--scene NAME] [--audio]
+                  [--no-discovery] [--json]
   hearth backup FILE [--config FILE] [--data DIR]
   hearth help | --help | --version
 

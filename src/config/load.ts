@@ -1,6 +1,6 @@
 /**
  * Builds the configuration once at start: embedded defaults, then the optional YAML
- * file, then environment variables, then command-line flags (the later wins).
+ * file, then environment variables (parsed in env.ts), then command-line flags (the later wins).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,28 +8,30 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { defaultConfig, defaultDataDir, type HearthConfig } from './schema.ts';
 import { parseConfigDocument } from './parse.ts';
 import { ConfigError } from './validate.ts';
+import { parsePort, readEnv } from './env.ts';
 
 export { ConfigError } from './validate.ts';
 
 export interface ConfigOverrides {
   file?: string | undefined;
   dataDir?: string | undefined;
+  /** The data dir when neither `dataDir` nor HEARTH_DATA names one (default ./data). */
+  defaultDataDir?: string | undefined;
   port?: string | number | undefined;
   host?: string | undefined;
 }
 
 export function loadConfig(flags: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): HearthConfig {
-  const file = flags.file ?? nonEmpty(env.HEARTH_CONFIG);
+  const vars = readEnv(env);
+  const file = flags.file ?? vars.configFile;
   const base = file ? { ...parseFile(file), sourceFile: path.resolve(file) } : defaultConfig();
-  const config: HearthConfig = { ...base, dataDir: defaultDataDir };
+  const config: HearthConfig = { ...base, dataDir: path.resolve(flags.dataDir ?? vars.dataDir ?? flags.defaultDataDir ?? defaultDataDir) };
 
-  const dataDir = flags.dataDir ?? nonEmpty(env.HEARTH_DATA);
-  if (dataDir !== undefined) config.dataDir = dataDir;
-  config.dataDir = path.resolve(config.dataDir);
-
-  const port = flags.port ?? nonEmpty(env.HEARTH_PORT);
-  if (port !== undefined) config.http = { ...config.http, port: parsePort(port, flags.port !== undefined ? '--port' : 'HEARTH_PORT') };
+  const port = flags.port !== undefined ? parsePort(flags.port, '--port') : vars.port;
+  if (port !== undefined) config.http = { ...config.http, port };
   if (flags.host !== undefined) config.http = { ...config.http, host: flags.host };
+  if (vars.discoveryOff) config.discovery = { ...config.discovery, enabled: false };
+  if (vars.wsdPort !== undefined) config.discovery = { ...config.discovery, port: vars.wsdPort };
   return config;
 }
 
@@ -64,16 +66,4 @@ function readYaml(file: string): unknown {
     // Alias bombs surface as plain errors from the yaml package; they are still "not valid YAML" to a user.
     throw new ConfigError('', `is not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`, file);
   }
-}
-
-function parsePort(value: string | number, source: string): number {
-  const port = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(source, `expected a port number from 1 to 65535 (0 picks a free one), got ${JSON.stringify(String(value))}`);
-  }
-  return port;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
 }

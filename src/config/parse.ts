@@ -5,6 +5,7 @@
 import {
   cameraIdPattern,
   defaultConfig,
+  defaultMotionSensitivity,
   type CameraConfig,
   type HearthConfig,
   type MqttConfig,
@@ -198,14 +199,14 @@ function parseCamera(value: unknown, keyPath: string): CameraConfig {
     throw new ConfigError(keyPath, `camera "${id}" needs an "onvif:" section or "streams: { main: rtsp://... }" so Hearth knows where to record from`);
   }
 
-  let motion: CameraConfig['motion'] = { enabled: true, sensitivity: 50, masks: [] };
+  let motion: CameraConfig['motion'] = { enabled: true, sensitivity: defaultMotionSensitivity, masks: [] };
   if (camera.motion != null) {
     const path = join(keyPath, 'motion');
     const m = asMapping(camera.motion, path);
     rejectUnknownKeys(m, ['enabled', 'sensitivity', 'masks'], path);
     motion = {
       enabled: optionalBoolean(m, 'enabled', path, true),
-      sensitivity: optionalInteger(m, 'sensitivity', path, { min: 1, max: 100 }, 50),
+      sensitivity: optionalInteger(m, 'sensitivity', path, { min: 1, max: 100 }, defaultMotionSensitivity),
       masks: parseMasks(m.masks, join(path, 'masks')),
     };
   }

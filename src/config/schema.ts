@@ -2,6 +2,7 @@
  * The one typed configuration object Hearth runs on, and its defaults.
  * Keys mirror INTERFACE.md; everything here is validated before use (see validate.ts).
  */
+import type { FrameRect } from '../wire/settings.ts';
 
 export interface HttpConfig {
   port: number;
@@ -21,6 +22,8 @@ export interface DiscoveryConfig {
   /** Interface names to probe; null means every up interface with a private IPv4 address. */
   interfaces: string[] | null;
   intervalMinutes: number;
+  /** The WS-Discovery UDP port, from HEARTH_WSD_PORT (not a YAML key: tests use a private port); default 3702. */
+  port?: number;
 }
 
 export interface RetentionConfig {
@@ -52,13 +55,8 @@ export interface CameraOnvifConfig {
   password: string;
 }
 
-/** A rectangle in fractions of the frame (0..1), so it survives a resolution change. */
-export interface FrameRect {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+/** A rectangle in fractions of the frame (0..1); the API sends it as it is (src/wire/settings.ts). */
+export type { FrameRect } from '../wire/settings.ts';
 
 export interface CameraConfig {
   id: string;
@@ -70,6 +68,9 @@ export interface CameraConfig {
   motion: { enabled: boolean; sensitivity: number; masks: FrameRect[] };
   retention: { days: number | null };
 }
+
+/** Motion sensitivity (1..100) of a camera whose config or settings name none. */
+export const defaultMotionSensitivity = 50;
 
 export interface HearthConfig {
   /** Where the database, recordings and thumbnails live. */
@@ -103,3 +104,15 @@ export function defaultConfig(): HearthConfig {
 
 /** Camera ids are URL and path safe slugs, stable for the life of the camera. */
 export const cameraIdPattern = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+// Recorder defaults (issue 15): what the recording service uses when a caller does not say.
+/** No new video for this long means a stuck ffmpeg: the recorder and the motion frame source restart it. */
+export const defaultStallMs = 20_000;
+/** The recorder's RTSP I/O timeout (ffmpeg `-timeout`), seconds. */
+export const defaultRecorderIoTimeoutSeconds = 10;
+/** A camera failing this long without a healthy run shows `offline` instead of `retrying`. */
+export const defaultOfflineAfterMs = 120_000;
+/** How often retention deletes by age and by disk budget. */
+export const defaultRetentionIntervalMs = 60_000;
+/** Free space below this on the recording disk means `disk_full` (prune, then resume). */
+export const defaultLowSpaceBytes = 64 * 1024 * 1024;

@@ -4,9 +4,9 @@
  * newer than this code is refused rather than guessed at.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Db } from './sqlite.ts';
+import { codeRoot } from '../appRoot.ts';
 
 export interface Migration {
   version: number;
@@ -18,7 +18,7 @@ export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
-const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+const migrationsDir = path.join(codeRoot, 'db', 'migrations');
 
 export function loadMigrations(dir: string = migrationsDir): Migration[] {
   const migrations: Migration[] = [];

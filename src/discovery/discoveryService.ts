@@ -1,5 +1,5 @@
 /**
- * Periodic WS-Discovery (issue 4): probes on start, every `discovery.intervalMinutes`
+ * Periodic WS-Discovery: probes on start, every `discovery.intervalMinutes`
  * and on demand, and keeps only the latest round in memory for the API. The relocator
  * uses `probeNow` too, so a swap and the timer never run two probes at once.
  */

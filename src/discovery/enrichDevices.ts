@@ -1,6 +1,6 @@
 /**
  * Once credentials are given, ask each discovered device who it is and what it streams
- * (issue 4: serial, hardware id, profiles). Bounded concurrency: 50 devices answering
+ * (docs/DESIGN.md, "Identity": serial, hardware id, profiles). Bounded concurrency: 50 devices answering
  * at once must not open 50 ONVIF conversations (DESIGN.md "Herd-safe").
  *
  * Every advertised XAddr is tried, IPv4 first (xaddrOrder.ts), until one answers: a
@@ -8,32 +8,16 @@
  */
 import type { Logger } from '../log.ts';
 import { limiter } from './limiter.ts';
-import {
-  connectOnvif,
-  macAddressesOf,
-  OnvifAuthError,
-  OnvifError,
-  snapshotUriOf,
-  type DeviceIdentity,
-  type OnvifConnectOptions,
-  type OnvifDevice,
-  type StreamInfo,
-} from './onvifClient.ts';
+import { connectOnvif, OnvifAuthError, OnvifError, type OnvifConnectOptions, type OnvifDevice } from './onvifClient.ts';
+import { readDeviceFacts, type DeviceFacts } from './deviceFacts.ts';
 import { orderXaddrs } from './xaddrOrder.ts';
 import { silentLogger } from '../log.ts';
 
-export interface DeviceDetails {
+export interface DeviceDetails extends DeviceFacts {
   /** The XAddr that answered (or the last one tried, when none did). */
   xaddr: string;
-  identity: DeviceIdentity | null;
-  streams: { main: StreamInfo; sub: StreamInfo | null } | null;
-  snapshotUri: string | null;
-  /** First MAC address, aa:bb:cc:dd:ee:ff; null when the camera gives none. */
-  mac: string | null;
-  /** Why details are missing (wrong password, timeout, …); null when complete. */
+  /** Why details are missing (wrong password, timeout, …); null when complete. Notes also list XAddrs that did not answer. */
   error: string | null;
-  /** Optional fields left empty and XAddrs that did not answer, in words. */
-  notes: string[];
 }
 
 export interface EnrichOptions {
@@ -54,16 +38,7 @@ async function detailsAt(xaddr: string, options: EnrichOptions): Promise<{ detai
   let refused = false;
   try {
     device = await connect({ url: xaddr, username: options.username, password: options.password, timeoutMs: options.timeoutMs ?? 4_000, ...(options.log ? { log: options.log } : {}) });
-    details.identity = await device.getDeviceIdentity();
-    const macs = await macAddressesOf(device);
-    details.mac = macs.value[0] ?? null;
-    if (macs.note !== null) details.notes.push(macs.note);
-    const uris = await device.getStreamUris();
-    details.streams = { main: uris.main, sub: uris.sub ?? null };
-    details.notes.push(...(uris.notes ?? []));
-    const snapshot = await snapshotUriOf(device, log, uris.main.token);
-    details.snapshotUri = snapshot.value;
-    if (snapshot.note !== null) details.notes.push(snapshot.note);
+    await readDeviceFacts(device, log, details);
   } catch (error) {
     if (!(error instanceof OnvifError)) throw error;
     // Partial details are still useful (identity without streams, say).

@@ -6,6 +6,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { connectOnvifInThisThread } from './onvifCam.ts';
 import { sharedOnvifWorkerPool } from './onvifWorkerPool.ts';
+import { processEnv } from '../config/env.ts';
 import type { OnvifConnectOptions, OnvifDevice } from './onvifTypes.ts';
 
 export type { DeviceIdentity, OnvifConnectOptions, OnvifDevice, OptionalField } from './onvifTypes.ts';
@@ -23,6 +24,6 @@ export { connectOnvifInThisThread } from './onvifCam.ts';
  * HEARTH_ONVIF_WORKER=off runs it on this thread (debugging).
  */
 export function connectOnvif(options: OnvifConnectOptions): Promise<OnvifDevice> {
-  if (process.env.HEARTH_ONVIF_WORKER === 'off' || !isMainThread) return connectOnvifInThisThread(options);
+  if (!isMainThread || processEnv().onvifWorkerOff) return connectOnvifInThisThread(options);
   return sharedOnvifWorkerPool().connect(options);
 }

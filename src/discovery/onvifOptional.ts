@@ -1,5 +1,5 @@
 /**
- * The ONVIF answers a camera may refuse without anything else failing (issue 18: a
+ * The ONVIF answers a camera may refuse without anything else failing (README, "Cameras as households own them": a
  * Hikvision account without the network right, a TVT without GetSnapshotUri). Each
  * gives its value, or an empty one and the reason, for any OnvifDevice (test doubles too).
  */

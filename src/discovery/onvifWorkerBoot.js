@@ -1,8 +1,7 @@
-// Entry of an ONVIF worker thread. Hearth runs TypeScript through tsx, whose loader is
-// registered per thread: register it here, then serve (onvifWorker.ts).
-import { parentPort } from 'node:worker_threads';
+// Entry of an ONVIF worker thread when Hearth runs from src/ (dev checkout, tests): tsx's
+// loader is registered per thread, so register it here, then run the real entry. The
+// compiled build never loads this file (the pool starts dist/discovery/onvifWorkerThread.js).
 import { register } from 'tsx/esm/api';
 
 register();
-const { serveOnvifRequests } = await import('./onvifWorker.ts');
-if (parentPort) serveOnvifRequests(parentPort);
+await import('./onvifWorkerThread.ts');

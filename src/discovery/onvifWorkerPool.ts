@@ -19,7 +19,7 @@ import { OnvifProtocolError, OnvifTimeoutError } from './onvifErrors.ts';
 import { fromWire, type DeviceMethod, type WorkerReply, type WorkerRequest } from './onvifWire.ts';
 
 export interface OnvifWorkerPoolOptions {
-  /** Worker entry; default onvifWorkerBoot.js (tests pass their own to simulate a stall). */
+  /** Worker entry; default onvifWorkerThread (through onvifWorkerBoot.js from src/); tests pass their own to simulate a stall. */
   workerUrl?: URL;
   /** Conversations at once; more wait for a free worker. Default 4 (each worker is ~35 MiB; the relocator asks 4 at once). */
   maxWorkers?: number;
@@ -39,6 +39,10 @@ export interface OnvifWorkerPool {
 }
 
 const defaultTimeoutMs = 8000;
+/** A worker thread does not inherit tsx's loader: from src/ a JS boot registers it; the compiled build needs none. */
+const defaultWorkerUrl = import.meta.url.endsWith('.ts')
+  ? new URL('./onvifWorkerBoot.js', import.meta.url)
+  : new URL('./onvifWorkerThread.js', import.meta.url);
 /** Per-call deadlines live in the worker; this backstop covers a whole method (several calls, retries). */
 const callsPerRequest = 12;
 
@@ -62,7 +66,7 @@ interface Slot {
 }
 
 export function createOnvifWorkerPool(options: OnvifWorkerPoolOptions = {}): OnvifWorkerPool {
-  const workerUrl = options.workerUrl ?? new URL('./onvifWorkerBoot.js', import.meta.url);
+  const workerUrl = options.workerUrl ?? defaultWorkerUrl;
   const maxWorkers = options.maxWorkers ?? 4;
   const maxIdle = options.maxIdle ?? 1;
   const stallMs = options.stallMs ?? 5_000;

@@ -7,7 +7,6 @@
  *   of which starts with the gate (src/auth/gate.ts) → JSON 404 → the web UI (web/dist)
  *   → JSON error handler.
  */
-import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Db } from '../db/sqlite.ts';
 import type { HearthConfig } from '../config/schema.ts';
@@ -25,8 +24,6 @@ import { exportRoutes } from './routes/export.ts';
 import { liveRoutes } from './routes/live.ts';
 import { liveFallbackRoutes } from './routes/liveFallback.ts';
 import { playbackH264Routes } from './routes/playbackH264.ts';
-import { H264Transcoder } from '../playback/h264Transcode.ts';
-import { Mpeg1Fanout } from '../live/mpeg1Fanout.ts';
 import { userRoutes } from './routes/users.ts';
 import { systemRoutes } from './routes/system.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -35,23 +32,24 @@ import { csrfGuard } from './csrf.ts';
 import { errorHandler } from './errors.ts';
 import { LiveStreams, type RouteContext } from './context.ts';
 import { LiveViewerLimit, type LiveViewerLimitOptions } from './liveViewerLimit.ts';
-import { noStatusSource, type CameraStatusSource, type LiveSource, type SnapshotSource } from './sources.ts';
-import { noLiveSource } from '../live/liveSource.ts';
-import { defaultThrottlePolicy, type ThrottlePolicy } from '../auth/loginThrottle.ts';
-import { SetupCode } from '../auth/setupCode.ts';
+import type { CameraStatusSource, LiveSource, SnapshotSource } from './sources.ts';
+import type { ThrottlePolicy } from '../auth/loginThrottle.ts';
+import type { SetupCode } from '../auth/setupCode.ts';
+import type { H264Transcoder } from '../playback/h264Transcode.ts';
+import type { Mpeg1Fanout } from '../live/mpeg1Fanout.ts';
 import { LoginGuard } from '../auth/loginGuard.ts';
-import { countUsers } from '../auth/userRows.ts';
-import { pruneAudit, auditRetentionMs } from '../auth/audit.ts';
-import { pruneSessions } from '../auth/sessions.ts';
 import { recordingRoot } from '../recording/layout.ts';
-import { ffmpegPathSync } from '../ffmpeg/locate.ts';
-import { snapshotFromRecording } from '../playback/snapshotFromRecording.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import type { MetricsSource } from '../metrics/collect.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { webAppRoutes } from './webApp.ts';
 import type { DiscoveryService } from '../discovery/discoveryService.ts';
 
+/**
+ * What the app serves with. The services (snapshots, the MPEG-1 fallback, H.264 copies,
+ * the first-run setup code) are built by the composition root (src/composeApp.ts), so
+ * building the app has no side effect.
+ */
 export interface AppDeps {
   db: Db;
   config: HearthConfig;
@@ -60,53 +58,50 @@ export interface AppDeps {
   metrics?: MetricsSource;
   /** null when discovery is off; the discovery routes then say so. */
   discovery?: DiscoveryService | null;
-  /** Camera states from the supervisor; default: registry only (offline/disabled). */
-  status?: CameraStatusSource;
-  /** The recorder's live fan-out; default: no live feeds (503). */
-  live?: LiveSource;
-  /** Default: last frame of the newest recorded segment. */
-  snapshot?: SnapshotSource;
-  /** Tests shorten the window instead of sleeping a minute. */
-  throttle?: ThrottlePolicy;
+  /** Camera states from the supervisor. */
+  status: CameraStatusSource;
+  /** The recorder's live fan-out. */
+  live: LiveSource;
+  snapshot: SnapshotSource;
+  /** The JSMpeg fallback of live view, fed from `live`. */
+  liveFallback: Mpeg1Fanout;
+  /** H.264 copies of recorded H.265 for browsers without HEVC. */
+  h264Transcoder: H264Transcoder;
+  /** The one-time first-run code; null once a user exists. */
+  setup: SetupCode | null;
+  ffmpegPath: string;
+  throttle: ThrottlePolicy;
   liveRecheckMs?: number;
   /** Default: 48 live views per user, 256 in all. */
   liveViewerLimits?: LiveViewerLimitOptions;
   maxConcurrentExports?: number;
-  auditRetentionMs?: number;
-  now?: () => number;
+  auditRetentionMs: number;
+  now: () => number;
   /** The built web UI; default web/dist beside the source. */
   webDir?: string;
-  /** H.264 copies of recorded H.265 for browsers without HEVC; default: made under <dataDir>/cache. */
-  h264Transcoder?: H264Transcoder;
 }
 
 export function createApp(deps: AppDeps): Express {
-  const now = deps.now ?? Date.now;
-  const root = recordingRoot(deps.config.dataDir);
-  const ffmpegPath = ffmpegPathSync();
-  const throttle = deps.throttle ?? defaultThrottlePolicy;
+  const now = deps.now;
   const ctx: RouteContext = {
     db: deps.db,
     log: deps.log,
     now,
     dataDir: deps.config.dataDir,
-    recordingRoot: root,
-    status: deps.status ?? noStatusSource,
-    live: deps.live ?? noLiveSource,
-    snapshot: deps.snapshot ?? snapshotFromRecording(deps.db, root, ffmpegPath, { now }),
-    ffmpegPath,
-    throttle,
-    loginGuard: new LoginGuard(deps.db, throttle, now),
+    recordingRoot: recordingRoot(deps.config.dataDir),
+    status: deps.status,
+    live: deps.live,
+    snapshot: deps.snapshot,
+    ffmpegPath: deps.ffmpegPath,
+    throttle: deps.throttle,
+    loginGuard: new LoginGuard(deps.db, deps.throttle, now),
     liveRecheckMs: Math.min(1000, deps.liveRecheckMs ?? 1000),
     liveStreams: new LiveStreams(),
     liveViewers: new LiveViewerLimit(deps.liveViewerLimits),
-    setup: firstRunSetup(deps),
+    setup: deps.setup,
     maxConcurrentExports: deps.maxConcurrentExports ?? 2,
-    auditRetentionMs: deps.auditRetentionMs ?? auditRetentionMs,
+    auditRetentionMs: deps.auditRetentionMs,
   };
-  const prunedAudit = pruneAudit(deps.db, now(), ctx.auditRetentionMs);
-  const prunedSessions = pruneSessions(deps.db, now());
-  if (prunedAudit + prunedSessions > 0) deps.log.info('pruned old audit rows and sessions', { event: 'auth.pruned', audit: prunedAudit, sessions: prunedSessions });
 
   const app = express();
   app.disable('x-powered-by');
@@ -143,9 +138,9 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', cameraRoutes(ctx));
   app.use('/api', cameraSettingsRoutes(ctx, deps.config.sourceFile));
   app.use('/api', playbackRoutes(ctx));
-  app.use('/api', playbackH264Routes(ctx, deps.h264Transcoder ?? new H264Transcoder({ ffmpegPath, cacheDir: path.join(deps.config.dataDir, 'cache', 'playback-h264'), log: deps.log })));
+  app.use('/api', playbackH264Routes(ctx, deps.h264Transcoder));
   app.use('/api', liveRoutes(ctx));
-  app.use('/api', liveFallbackRoutes(ctx, new Mpeg1Fanout({ live: ctx.live, ffmpegPath, log: deps.log })));
+  app.use('/api', liveFallbackRoutes(ctx, deps.liveFallback));
   app.use('/api', eventRoutes(ctx));
   app.use('/api', exportRoutes(ctx));
   app.use('/api', userRoutes(ctx));
@@ -153,19 +148,9 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', auditRoutes(ctx));
   app.use('/api', discoveryRoutes(ctx, deps.discovery ?? null));
   app.use('/api', (_req, res) => {
-    res.status(404).json({ error: 'not_found', message: 'no such API route; see INTERFACE.md for the routes' });
+    res.status(404).json({ error: 'not_found', message: 'no such API route; see src/http/API.md for the routes' });
   });
   app.use(webAppRoutes(deps.webDir));
   app.use(errorHandler(deps.log));
   return app;
-}
-
-/** On a database with no user, a one-time code in the log trades for the first admin (POST /api/setup). */
-function firstRunSetup(deps: AppDeps): SetupCode | null {
-  if (countUsers(deps.db) > 0) return null;
-  const { setup, code } = SetupCode.generate();
-  deps.log.warn(`no user exists yet: first-run setup code ${code} (open the web UI, or POST /api/setup {code, username, password})`, {
-    event: 'auth.setup_code',
-  });
-  return setup;
 }

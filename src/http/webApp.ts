@@ -6,10 +6,10 @@
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
+import { appRoot } from '../appRoot.ts';
 
-export const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
+export const defaultWebDir = path.join(appRoot, 'web', 'dist');
 
 export function webAppRoutes(webDir: string = defaultWebDir): Router {
   const router = Router();

@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
+import { adoptChild, discardedOutputGraceMs } from '../ffmpeg/child.ts';
 
 interface Mpeg1Muxer extends EventEmitter {
   stream: ChildProcessWithoutNullStreams;
@@ -57,15 +58,13 @@ export function startMpeg1Transcoder(options: Mpeg1TranscoderOptions): Mpeg1Tran
       '-nostats': '',
     },
   });
-  const child = muxer.stream;
-  let stderrTail = '';
+  // The muxer spawned it; it is watched and stopped like every other ffmpeg.
+  const watched = adoptChild(muxer.stream, { lines: 20, lineChars: 300 });
+  const child = watched.process;
   let stopped = false;
   child.stdin.on('error', () => undefined); // EPIPE when ffmpeg exits first; the exit handler reports it
   muxer.on('mpeg1data', (data: Buffer) => options.onData(data));
-  muxer.on('ffmpegStderr', (data: Buffer) => {
-    stderrTail = (stderrTail + data.toString()).slice(-2000);
-  });
-  child.on('exit', (code, signal) => options.onExit(code, signal, stderrTail.trim()));
+  void watched.exited.then(({ code, signal }) => options.onExit(code, signal, watched.stderrTail().join('\n').trim()));
   return {
     pid: child.pid,
     write(chunk) {
@@ -78,9 +77,8 @@ export function startMpeg1Transcoder(options: Mpeg1TranscoderOptions): Mpeg1Tran
       if (stopped) return;
       stopped = true;
       child.stdin.end();
-      child.kill('SIGTERM');
       // A wedged ffmpeg does not outlive its viewers.
-      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), 3000).unref();
+      void watched.stop(discardedOutputGraceMs);
     },
   };
 }

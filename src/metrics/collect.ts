@@ -3,10 +3,10 @@
  * counts from SQLite (read each time, like every other answer Hearth gives), reconnects
  * from an injected counter, and the data disk from statfs.
  */
-import { statfsSync } from 'node:fs';
 import type { Db } from '../db/sqlite.ts';
 import type { CameraState } from '../cameras/cameraStatus.ts';
 import type { MetricFamily } from './exposition.ts';
+import { diskSpaceOf } from '../system/diskSpace.ts';
 
 export interface MetricsSource {
   db: Db;
@@ -18,10 +18,12 @@ export interface MetricsSource {
 }
 
 /** Every state INTERFACE.md names, so each camera exports one 0/1 series per state (the enum idiom). */
-const allStates: readonly CameraState[] = [
+const allStates = [
   'recording', 'connecting', 'retrying', 'offline', 'auth_failed',
   'identity_mismatch', 'disk_full', 'storage_missing', 'disabled',
-];
+] as const satisfies readonly CameraState[];
+// A state added to the union (src/wire/cameras.ts) and missing here fails to compile.
+const everyStateListed: [Exclude<CameraState, (typeof allStates)[number]>] extends [never] ? true : never = true;
 
 export function collectMetrics(source: MetricsSource): MetricFamily[] {
   const states = source.cameraStates();
@@ -38,7 +40,7 @@ export function collectMetrics(source: MetricsSource): MetricFamily[] {
   const cameras = [...cameraIds].sort();
   const segmentsBy = new Map(segments.map((r) => [r.cameraId, r]));
   const eventsBy = new Map(events.map((r) => [r.cameraId, r.count]));
-  const fs = statfsSync(source.dataDir);
+  const disk = diskSpaceOf(source.dataDir);
 
   return [
     {
@@ -76,9 +78,9 @@ export function collectMetrics(source: MetricsSource): MetricFamily[] {
       help: 'Size of the filesystem holding the data dir, by kind: total, free (root included), available (to Hearth).',
       type: 'gauge',
       samples: [
-        { labels: { kind: 'total' }, value: fs.blocks * fs.bsize },
-        { labels: { kind: 'free' }, value: fs.bfree * fs.bsize },
-        { labels: { kind: 'available' }, value: fs.bavail * fs.bsize },
+        { labels: { kind: 'total' }, value: disk.totalBytes },
+        { labels: { kind: 'free' }, value: disk.freeBytes },
+        { labels: { kind: 'available' }, value: disk.availableBytes },
       ],
     },
   ];

@@ -4,25 +4,10 @@
  * because that is what a homeowner compares against "the Pi feels slow".
  */
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
+import type { ProcessStats } from '../wire/system.ts';
+import { readChildPids, readProcStat } from '../system/procFs.ts';
 
-const clockTicksPerSecond = 100;
-
-export interface ProcessStats {
-  /** Node itself, % of one core. */
-  cpuPercent: number;
-  /** The ffmpeg recorders and motion decoders (direct children), % of one core; null off Linux. */
-  childrenCpuPercent: number | null;
-  children: number | null;
-  rssBytes: number;
-  heapUsedBytes: number;
-  childrenRssBytes: number | null;
-  loadAverage: [number, number, number];
-  cpuCores: number;
-  totalMemoryBytes: number;
-  freeMemoryBytes: number;
-  uptimeMs: number;
-}
+export type { ProcessStats } from '../wire/system.ts';
 
 interface Sample {
   atMs: number;
@@ -34,7 +19,7 @@ let previous: Sample | null = null;
 
 function childPids(): number[] | null {
   try {
-    return readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return readChildPids(process.pid);
   } catch {
     return null; // not Linux, or /proc hidden (hardened unit): the page says "unknown"
   }
@@ -43,11 +28,8 @@ function childPids(): number[] | null {
 /** utime+stime (ms) and RSS (bytes) of a pid; null once it has exited. */
 function procStat(pid: number): { cpuMs: number; rssBytes: number } | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
-    const rssBytes = Number(fields[21]) * 4096;
-    return { cpuMs, rssBytes };
+    const stat = readProcStat(pid);
+    return stat && { cpuMs: stat.ownCpuMs, rssBytes: stat.rssBytes };
   } catch {
     return null;
   }

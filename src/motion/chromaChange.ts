@@ -40,10 +40,10 @@ export class ChromaChange {
   private readonly histogram = new Int32Array(256);
   private noise = 0;
 
-  constructor(private readonly o: ChromaChangeOptions) {
-    this.lumaPixels = o.width * o.height;
-    this.planeWidth = o.width >> 1;
-    this.planePixels = (o.width >> 1) * (o.height >> 1);
+  constructor(private readonly options: ChromaChangeOptions) {
+    this.lumaPixels = options.width * options.height;
+    this.planeWidth = options.width >> 1;
+    this.planePixels = (options.width >> 1) * (options.height >> 1);
     this.backgroundU = new Int32Array(this.planePixels);
     this.backgroundV = new Int32Array(this.planePixels);
     this.changed = new Uint8Array(this.planePixels);
@@ -54,11 +54,11 @@ export class ChromaChange {
    * the colour background, and reports a colour↔greyscale switch (true: re-seed).
    */
   classify(frame: Uint8Array): boolean {
-    const { width, watched, foregroundAge, shift, slowShift, maxAge } = this.o;
+    const { width, watched, foregroundAge, shift, slowShift, maxAge } = this.options;
     const { planeWidth: chromaWidth, planePixels: chromaPixels, backgroundU, backgroundV, changed: chromaChanged, histogram: chromaHistogram } = this;
     const uBase = this.lumaPixels;
     const vBase = uBase + chromaPixels;
-    const threshold = Math.max(this.o.thresholdFloor * 0.9, this.o.noiseFactor * 1.3 * this.noise);
+    const threshold = Math.max(this.options.thresholdFloor * 0.9, this.options.noiseFactor * 1.3 * this.noise);
     chromaHistogram.fill(0);
     let frameSaturation = 0;
     let backgroundSaturation = 0;

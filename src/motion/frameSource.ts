@@ -6,13 +6,12 @@
  * stays open but sends nothing is restarted by a watchdog. Frames carry the wall time
  * they arrived, which is what events are stamped with.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import { ffmpegPathSync } from '../ffmpeg/locate.ts';
+import { discardedOutputGraceMs, spawnChild, type Child } from '../ffmpeg/child.ts';
 import { motionFrameArgs } from '../ffmpeg/args.ts';
 import { Backoff, type BackoffPolicy, defaultBackoff } from '../util/backoff.ts';
 import type { Logger } from '../log.ts';
+import { defaultStallMs } from '../config/schema.ts';
 import { Y4mReader, type Y4mFormat } from './y4mReader.ts';
 
 export interface FrameSourceOptions {
@@ -48,12 +47,11 @@ export interface FrameSource {
 }
 
 const maxErrorLines = 10;
-const stopGraceMs = 3_000;
 
 export function startFrameSource(options: FrameSourceOptions): FrameSource {
   const log = options.log.child({ camera: options.cameraId });
   const backoff = new Backoff(options.backoff ?? defaultBackoff);
-  const stallMs = options.stallMs ?? 20_000;
+  const stallMs = options.stallMs ?? defaultStallMs;
   const args = motionFrameArgs({
     inputUrl: options.inputUrl,
     fps: options.fps,
@@ -67,7 +65,7 @@ export function startFrameSource(options: FrameSourceOptions): FrameSource {
   let offlineStartMs = 0;
   let endedResolve: (frames: number) => void = () => undefined;
   const ended = new Promise<number>((resolve) => (endedResolve = resolve));
-  let child: ChildProcess | null = null;
+  let child: Child | null = null;
   let closed: Promise<void> = Promise.resolve();
   let stopping = false;
   let restartTimer: NodeJS.Timeout | null = null;
@@ -79,8 +77,7 @@ export function startFrameSource(options: FrameSourceOptions): FrameSource {
     if (stopping) return;
     const startedAtMs = Date.now();
     lastFrameMs = startedAtMs;
-    const errorLines: string[] = [];
-    const proc = spawn(ffmpegPathSync(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawnChild(ffmpegPathSync(), args, { stdio: ['ignore', 'pipe', 'pipe'] }, { lines: maxErrorLines, lineChars: 300 });
     child = proc;
     let failure: string | null = null;
     const reader = new Y4mReader(
@@ -93,7 +90,7 @@ export function startFrameSource(options: FrameSourceOptions): FrameSource {
         options.onFrame(frame, format, stampMs);
       },
     );
-    proc.stdout?.on('data', (chunk: Buffer) => {
+    proc.process.stdout?.on('data', (chunk: Buffer) => {
       if (failure !== null) return;
       try {
         reader.push(chunk);
@@ -101,36 +98,22 @@ export function startFrameSource(options: FrameSourceOptions): FrameSource {
         // A garbled stream or a throwing consumer: restart the decoder rather than die.
         failure = (error as Error).message;
         log.error('motion frame handling failed', { event: 'motion.frame_failed', error: failure });
-        proc.kill('SIGINT');
+        proc.process.kill('SIGINT');
       }
     });
-    createInterface({ input: proc.stderr as Readable }).on('line', (line) => {
-      errorLines.push(line.slice(0, 300));
-      if (errorLines.length > maxErrorLines) errorLines.shift();
-    });
-    proc.once('error', (error) => errorLines.push(`cannot run ffmpeg: ${error.message}`));
-    closed = new Promise<void>((resolve) => {
-      proc.once('close', (code, signal) => {
-        child = null;
-        resolve();
-        if (offline && code === 0 && failure === null) {
-          endedResolve(frames);
-          return;
-        }
-        if (stopping) return;
-        const ranMs = Date.now() - startedAtMs;
-        const delayMs = backoff.next(ranMs);
-        restarts++;
-        log.warn('motion decoder exited; restarting', {
-          event: 'motion.decoder_exited',
-          code,
-          signal,
-          ranMs,
-          retryInMs: delayMs,
-          lastError: errorLines.at(-1) ?? failure ?? null,
-        });
-        restartTimer = setTimeout(run, delayMs);
-      });
+    closed = proc.exited.then(({ code, signal, spawnError }) => {
+      child = null;
+      if (offline && code === 0 && failure === null) {
+        endedResolve(frames);
+        return;
+      }
+      if (stopping) return;
+      const ranMs = Date.now() - startedAtMs;
+      const delayMs = backoff.next(ranMs);
+      restarts++;
+      const lastError = spawnError ? `cannot run ffmpeg: ${spawnError.message}` : (proc.stderrTail().at(-1) ?? failure ?? null);
+      log.warn('motion decoder exited; restarting', { event: 'motion.decoder_exited', code, signal, ranMs, retryInMs: delayMs, lastError });
+      restartTimer = setTimeout(run, delayMs);
     });
   };
 
@@ -138,7 +121,7 @@ export function startFrameSource(options: FrameSourceOptions): FrameSource {
     if (child && Date.now() - lastFrameMs > stallMs) {
       log.warn('no motion frames; restarting the decoder', { event: 'motion.decoder_stalled', stalledMs: Date.now() - lastFrameMs });
       lastFrameMs = Date.now();
-      terminate(child);
+      void child.stop(discardedOutputGraceMs);
     }
   }, Math.min(stallMs, 5_000));
   watchdog.unref();
@@ -151,19 +134,8 @@ export function startFrameSource(options: FrameSourceOptions): FrameSource {
       stopping = true;
       clearInterval(watchdog);
       if (restartTimer) clearTimeout(restartTimer);
-      if (child) terminate(child);
+      if (child) await child.stop(discardedOutputGraceMs);
       await closed;
     },
   };
-}
-
-/** SIGINT, then SIGKILL if ffmpeg has not exited within the grace period. */
-function terminate(proc: ChildProcess): void {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  proc.kill('SIGINT');
-  const timer = setTimeout(() => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-  }, stopGraceMs);
-  timer.unref();
-  proc.once('close', () => clearTimeout(timer));
 }

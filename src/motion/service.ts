@@ -4,6 +4,9 @@
  */
 import type { Db } from '../db/connection.ts';
 import type { Logger } from '../log.ts';
+import { defaultMotionSensitivity, type CameraConfig } from '../config/schema.ts';
+import { getCameraSecrets, listCameras } from '../cameras/cameraRows.ts';
+import { getMotionSettings } from '../cameras/cameraSettings.ts';
 import { DetectorOptionsError, type Rect } from './detector.ts';
 import { defaultEventPolicy, type EventPolicy } from './events.ts';
 import { startCameraMotion, type CameraMotion, type MotionEventNotice } from './cameraMotion.ts';
@@ -43,7 +46,10 @@ export interface MotionService {
   onEvent(listener: (notice: MotionEventNotice) => void): () => void;
   /** A JPEG of the camera's current picture from the motion decoder; null when it is not running or sends nothing. */
   snapshot(cameraId: string, timeoutMs?: number): Promise<Buffer | null>;
-  /** Re-reads `cameras()` and starts, stops or restarts workers whose settings changed. */
+  /**
+   * Re-reads `cameras()` and starts, stops or restarts workers whose settings changed.
+   * Reloads run one at a time, and none after stop begins (a late one would start a decoder nobody stops).
+   */
   reload(): Promise<void>;
   /** With `offlineInputs`: resolves with the frame count when the camera's input has been decoded to its end; null when it has no worker. */
   inputEnded(cameraId: string): Promise<number> | null;
@@ -106,7 +112,7 @@ export function startMotion(options: MotionOptions): MotionService {
     log.info('motion detection started', { event: 'motion.camera_started', camera: camera.id, stream: camera.subUrl ? 'sub' : 'main' });
   };
 
-  const reload = async (): Promise<void> => {
+  const reloadNow = async (): Promise<void> => {
     const next = wanted();
     const stops: Array<Promise<void>> = [];
     for (const [id, running] of workers) {
@@ -121,6 +127,13 @@ export function startMotion(options: MotionOptions): MotionService {
   for (const [, entry] of wanted()) start(entry.camera, entry.url, entry.key);
 
   let stopping: Promise<void> | undefined;
+  let reloads: Promise<void> = Promise.resolve();
+  const reload = (): Promise<void> => {
+    if (stopping) return Promise.resolve();
+    const next = reloads.then(() => (stopping ? undefined : reloadNow()));
+    reloads = next.catch(() => undefined);
+    return next;
+  };
   return {
     onEvent: (listener) => {
       listeners.add(listener);
@@ -130,11 +143,29 @@ export function startMotion(options: MotionOptions): MotionService {
     reload,
     inputEnded: (cameraId) => workers.get(cameraId)?.worker.ended ?? null,
     stop: () => {
-      stopping ??= Promise.all([...workers.values()].map((w) => w.worker.stop())).then(() => {
+      stopping ??= reloads.then(() => Promise.all([...workers.values()].map((w) => w.worker.stop()))).then(() => {
         workers.clear();
         listeners.clear();
       });
       return stopping;
     },
   };
+}
+
+/**
+ * The cameras motion watches: enabled ones with motion on and a stream, from the registry
+ * (config and adopted alike). A camera of the config file takes sensitivity and masks from
+ * the file (it wins at every start); one adopted in the UI from its stored settings.
+ */
+export function motionCamerasOf(db: Db, configCameras: readonly CameraConfig[]): MotionCamera[] {
+  return listCameras(db)
+    .filter((c) => c.enabled && c.motionEnabled)
+    .flatMap((c) => {
+      const secrets = getCameraSecrets(db, c.id);
+      if (!secrets?.streams.main && !secrets?.streams.sub) return [];
+      const configured = configCameras.find((cc) => cc.id === c.id)?.motion;
+      const stored = configured ? null : getMotionSettings(db, c.id);
+      const sensitivity = configured?.sensitivity ?? stored?.sensitivity ?? defaultMotionSensitivity;
+      return [{ id: c.id, subUrl: secrets.streams.sub, mainUrl: secrets.streams.main, motion: { enabled: true, sensitivity, masks: configured?.masks ?? stored?.masks ?? [] } }];
+    });
 }

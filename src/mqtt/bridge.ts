@@ -49,7 +49,8 @@ export interface MqttBridgeOptions {
   config: MqttConfig;
   log: Logger;
   cameras(): readonly MqttCamera[];
-  states: MqttStateSource;
+  /** Polled for camera states (the running recorders). */
+  recorders: MqttStateSource;
   events: MqttEventSource;
   readThumbnail(path: string): Promise<Buffer>;
   /** How often camera states are compared and changes published. */
@@ -112,7 +113,7 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
   };
 
   const pollStates = (): void => {
-    for (const { cameraId, state } of options.states.states()) {
+    for (const { cameraId, state } of options.recorders.states()) {
       if (lastState.get(cameraId) === state) continue;
       lastState.set(cameraId, state);
       publish(topics.state(cameraId), state, true);

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { exportConcatArgs } from '../ffmpeg/args.ts';
+import { adoptChild, discardedOutputGraceMs, type Child } from '../ffmpeg/child.ts';
 
 export interface ExportPiece {
   /** Absolute path, already confirmed inside the recording root. */
@@ -29,8 +30,20 @@ export function concatList(pieces: readonly ExportPiece[]): string {
 
 export type ExportProcess = ChildProcessByStdio<Writable, Readable, Readable>;
 
-export function startExport(ffmpegPath: string, pieces: readonly ExportPiece[]): ExportProcess {
-  const child = spawn(ffmpegPath, exportConcatArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin.end(concatList(pieces));
+export function startExport(ffmpegPath: string, pieces: readonly ExportPiece[]): Child<ExportProcess> {
+  const child = adoptChild(spawn(ffmpegPath, exportConcatArgs(), { stdio: ['pipe', 'pipe', 'pipe'] }), { lines: 20, lineChars: 300 });
+  child.process.stdin.end(concatList(pieces));
   return child;
+}
+
+/**
+ * A cancelled or revoked download: ffmpeg is stopped (it writes its trailer first), and
+ * its output keeps draining meanwhile, or it would block for ever on a pipe nobody reads
+ * (and hold an export slot).
+ */
+export function stopExport(child: Child<ExportProcess>): void {
+  if (!child.running()) return;
+  child.process.stdout.unpipe();
+  child.process.stdout.resume();
+  void child.stop(discardedOutputGraceMs);
 }

@@ -14,11 +14,11 @@
  * Input files come from segment rows the route resolved inside the recording root; the
  * cache file names are made here from row ids, never from anything in a request.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.ts';
 import { playbackH264Args } from '../ffmpeg/args.ts';
+import { discardedOutputGraceMs, spawnChild, type Child } from '../ffmpeg/child.ts';
 
 export interface H264TranscoderOptions {
   ffmpegPath: string;
@@ -66,7 +66,7 @@ interface Job {
   inputFile: string;
   waiters: number;
   state: 'queued' | 'running';
-  child: ChildProcess | null;
+  child: Child | null;
   idleTimer: NodeJS.Timeout | null;
   resolve(file: string): void;
   reject(error: Error): void;
@@ -83,8 +83,6 @@ interface CachedCopy {
   file: string;
   lastUsedMs: number;
 }
-
-const stopGraceMs = 2_000;
 
 export class H264Transcoder {
   private readonly lanes = new Map<string, CameraLane>();
@@ -205,20 +203,17 @@ export class H264Transcoder {
     this.ensureSweeper();
     const args = playbackH264Args({ inputFile: job.inputFile, outputFile: partial, hwDecode: this.o.hwDecode ?? [] });
     const startedAt = Date.now();
-    const child = spawn(this.o.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnChild(this.o.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] }, { lines: 20, lineChars: 300 });
     job.child = child;
     this.startedCount += 1;
     this.o.log.info('playback transcode started', { event: 'playback.h264_start', camera: cameraId, segment: job.segmentId, pid: child.pid });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-2000);
-    });
     const timeout = setTimeout(() => {
       this.o.log.warn('playback transcode took too long; stopping it', { event: 'playback.h264_timeout', camera: cameraId, segment: job.segmentId });
       this.cancel(cameraId, job, `converting this recording took over ${Math.round(this.jobTimeoutMs / 1000)} s: this box is too busy to convert H.265 in time; download the range instead`);
     }, this.jobTimeoutMs);
     timeout.unref();
-    const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error): void => {
+    const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError: Error | null): void => {
+      const stderr = child.stderrTail().join('\n');
       clearTimeout(timeout);
       if (job.child !== child) return; // already cancelled and settled
       job.child = null;
@@ -245,8 +240,7 @@ export class H264Transcoder {
       if (lane.running === job) lane.running = null;
       this.next(cameraId, lane);
     };
-    child.once('error', (error) => finish(null, null, error));
-    child.once('close', (code, signal) => finish(code, signal));
+    void child.exited.then(({ code, signal, spawnError }) => finish(code, signal, spawnError));
   }
 
   private scheduleIdleStop(cameraId: string, job: Job): void {
@@ -273,8 +267,7 @@ export class H264Transcoder {
     const child = job.child;
     job.child = null;
     if (child) {
-      terminate(child);
-      child.once('close', () => {
+      void child.stop(discardedOutputGraceMs).then(() => {
         rmSync(path.join(this.o.cacheDir, `${job.segmentId}.partial.mp4`), { force: true });
         // The camera's lane frees only once its ffmpeg is really gone: never two per camera.
         if (lane && lane.running === job) lane.running = null;
@@ -327,15 +320,4 @@ function fileExists(file: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** SIGINT (ffmpeg closes its output cleanly), then SIGKILL if it has not exited within the grace period. */
-function terminate(child: ChildProcess): void {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGINT');
-  const timer = setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }, stopGraceMs);
-  timer.unref();
-  child.once('close', () => clearTimeout(timer));
 }

@@ -2,10 +2,10 @@
  * A snapshot source that needs no live decoder: the last frame of the camera's newest
  * recorded segment, as JPEG. The lead can swap in a live-frame source (SnapshotSource).
  */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import type { Db } from '../db/sqlite.ts';
 import { snapshotFromSegmentArgs } from '../ffmpeg/args.ts';
+import { ffmpegOutput } from '../ffmpeg/oneShot.ts';
 import { newestSegments, type MediaSegment } from './mediaRows.ts';
 import { OutsideRootError, resolveInCameraDir } from './safePath.ts';
 
@@ -137,14 +137,15 @@ class Semaphore {
   }
 }
 
-function lastFrame(ffmpegPath: string, file: string): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    execFile(ffmpegPath, snapshotFromSegmentArgs(file), { encoding: 'buffer', timeout: snapshotTimeoutMs, maxBuffer: maxSnapshotBytes }, (error, stdout, stderr) => {
-      // The last line says why; the server's own paths are no business of a viewer.
-      const why = stderr.toString().trim().split('\n').at(-1)?.replaceAll(file, path.basename(file)).replace(/^\[\w+\]\s*/, '').slice(0, 200);
-      if (error) reject(new Error(why || error.message));
-      else if (stdout.length === 0) reject(new Error('ffmpeg wrote no picture'));
-      else resolve(stdout);
-    });
-  });
+async function lastFrame(ffmpegPath: string, file: string): Promise<Buffer> {
+  let jpeg: Buffer;
+  try {
+    jpeg = await ffmpegOutput(snapshotFromSegmentArgs(file), { timeoutMs: snapshotTimeoutMs, maxOutputBytes: maxSnapshotBytes, ffmpegPath });
+  } catch (error) {
+    // ffmpeg's last line says why; the server's own paths are no business of a viewer.
+    const why = (error as Error).message.replaceAll(file, path.basename(file)).replace(/^\[\w+\]\s*/, '').slice(0, 200);
+    throw new Error(why);
+  }
+  if (jpeg.length === 0) throw new Error('ffmpeg wrote no picture');
+  return jpeg;
 }

@@ -6,6 +6,8 @@
 import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.ts';
+import { keptOutputGraceMs, stopPid } from '../ffmpeg/child.ts';
+import { readCommandLine, readProcStat } from '../system/procFs.ts';
 
 interface PidRecord {
   pid: number;
@@ -68,12 +70,8 @@ export async function reapOrphanRecorders(runDir: string, log: Logger): Promise<
     const record = JSON.parse(readFileSync(file, 'utf8')) as PidRecord;
     if (processStartTicks(record.pid) === record.startTicks && record.startTicks !== '' && isFfmpeg(record.pid)) {
       log.warn('stopping ffmpeg left running by a previous Hearth', { event: 'recorder.orphan_reaped', camera: record.cameraId, pid: record.pid });
-      process.kill(record.pid, 'SIGINT');
       // SIGINT lets it finish its segment; bounded wait, then SIGKILL.
-      if (!(await waitForExit(record.pid, 5_000))) {
-        process.kill(record.pid, 'SIGKILL');
-        await waitForExit(record.pid, 2_000);
-      }
+      await stopPid(record.pid, keptOutputGraceMs, hasExited);
       reaped += 1;
     }
     removeIfPresent(file);
@@ -83,43 +81,16 @@ export async function reapOrphanRecorders(runDir: string, log: Logger): Promise<
 
 /** Field 22 of /proc/PID/stat: start time in clock ticks since boot; null when the process is gone. */
 export function processStartTicks(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  return readProcStat(pid)?.startTicks ?? null;
 }
 
 function isFfmpeg(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]?.includes('ffmpeg') ?? false;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
+  return readCommandLine(pid)?.[0]?.includes('ffmpeg') ?? false;
 }
 
-async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const state = processState(pid);
-    if (state === null || state === 'Z') return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
-
-function processState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+function hasExited(pid: number): boolean {
+  const state = readProcStat(pid)?.state ?? null;
+  return state === null || state === 'Z';
 }
 
 function removeIfPresent(file: string): void {

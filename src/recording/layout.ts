@@ -17,7 +17,7 @@ export function cameraDir(root: string, cameraId: string): string {
 
 /**
  * The folder a stream's segments go in: `<camera>` for the main stream, `<camera>.sub` for
- * the sub stream an H.265 camera also records (issue 18). A camera id holds no '.', so
+ * the sub stream an H.265 camera also records (subStreamRecorders.ts). A camera id holds no '.', so
  * the two can never meet another camera's folder.
  */
 export function streamDirName(cameraId: string, stream: 'main' | 'sub'): string {
@@ -36,17 +36,13 @@ export function segmentPattern(root: string, cameraId: string, runId: string): s
   return path.join(cameraDir(root, cameraId), '%Y-%m-%d', `%Y%m%dT%H%M%SZ-${runId}${segmentExtension}`);
 }
 
-const segmentNamePattern = /^(\d{4})(\d{2})(\d{2})T\d{6}Z-([a-z0-9]+)\.mp4$/;
+const segmentNamePattern = /^(\d{4})(\d{2})(\d{2})T\d{6}Z-[a-z0-9]+\.mp4$/;
 
 /** The segment list names files by basename only; the day directory is in the name. */
 export function relativeSegmentPath(cameraId: string, basename: string): string | null {
   const match = segmentNamePattern.exec(basename);
   if (!match) return null;
   return path.posix.join(cameraId, `${match[1]}-${match[2]}-${match[3]}`, basename);
-}
-
-export function runIdOfSegment(basename: string): string | null {
-  return segmentNamePattern.exec(basename)?.[4] ?? null;
 }
 
 export function dayDirName(ms: number): string {

@@ -1,4 +1,8 @@
-/** ffprobe of one segment file: its duration, or null when it holds no playable video. */
+/**
+ * ffprobe of one segment file: its duration, or null when it holds no playable video.
+ * A direct execFile, not fluent-ffmpeg: its ffprobe has no timeout, no kill and no output
+ * cap (measured and explained in src/ffmpeg/oneShot.ts).
+ */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ffprobePathSync } from '../ffmpeg/locate.ts';

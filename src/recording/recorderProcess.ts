@@ -3,11 +3,11 @@
  * is SIGKILL and corrupts the open segment), stopped with SIGINT so the last segment is
  * finalised. Finished segments arrive as CSV lines on fd 3; live fMP4 on stdout.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { ffmpegPathSync } from '../ffmpeg/locate.ts';
 import { recorderArgs, type RecorderArgsInput } from '../ffmpeg/args.ts';
+import { keptOutputGraceMs, spawnChild } from '../ffmpeg/child.ts';
 import type { LiveFeed } from '../live/liveFeed.ts';
 
 export interface FinishedSegmentLine {
@@ -43,51 +43,35 @@ export function startRecorderProcess(
   hooks: { onSegment(line: FinishedSegmentLine): void; live: LiveFeed; onSpawn(pid: number): void },
 ): RecorderRun {
   const args = recorderArgs({ ...input, segmentListFd });
-  const startedAtMs = Date.now();
   // TZ=UTC: the strftime segment names and day directories are UTC dates.
-  const child: ChildProcess = spawn(ffmpegPathSync(), args, {
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    env: { ...process.env, TZ: 'UTC' },
-  });
-  const errorLines: string[] = [];
-  const exited = new Promise<RecorderExit>((resolve) => {
-    child.once('error', (error) => {
-      errorLines.push(`[fatal] cannot run ffmpeg: ${error.message}`);
-    });
-    child.once('close', (code, signal) => resolve({ code, signal, errorLines, ranMs: Date.now() - startedAtMs }));
+  // `-loglevel level` tags each line, after the component's own prefix when it has one:
+  // "[mp4 @ 0x55…] [error] Could not find tag for codec pcm_mulaw…" is the reason G.711 fails.
+  const keep = (line: string): boolean =>
+    /^(\[[^\]]* @ [^\]]*\] )?\[(error|fatal|panic)\]/.test(line) || /^(\[[^\]]* @ [^\]]*\] )?\[warning\].*(401|403|No space)/.test(line);
+  const run = spawnChild(ffmpegPathSync(), args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } }, { lines: maxErrorLines, lineChars: 500, keep });
+  const child = run.process;
+  const exited = run.exited.then(({ code, signal, spawnError, ranMs }): RecorderExit => {
+    const errorLines = run.stderrTail();
+    if (spawnError) errorLines.push(`[fatal] cannot run ffmpeg: ${spawnError.message}`);
+    return { code, signal, errorLines, ranMs };
   });
   if (child.pid !== undefined) hooks.onSpawn(child.pid);
 
   // Always drain stdout, viewers or not: a full pipe would stall ffmpeg and so the recording.
   child.stdout?.on('data', (chunk: Buffer) => hooks.live.push(chunk));
-  const stderr = createInterface({ input: child.stderr as Readable });
-  stderr.on('line', (line) => {
-    // `-loglevel level` tags each line, after the component's own prefix when it has one:
-    // "[mp4 @ 0x55…] [error] Could not find tag for codec pcm_mulaw…" is the reason G.711 fails.
-    if (/^(\[[^\]]* @ [^\]]*\] )?\[(error|fatal|panic)\]/.test(line) || /^(\[[^\]]* @ [^\]]*\] )?\[warning\].*(401|403|No space)/.test(line)) {
-      errorLines.push(line.slice(0, 500));
-      if (errorLines.length > maxErrorLines) errorLines.shift();
-    }
-  });
   const list = createInterface({ input: child.stdio[segmentListFd] as Readable });
   list.on('line', (line) => {
     const parsed = parseSegmentListLine(line, Date.now());
     if (parsed) hooks.onSegment(parsed);
   });
 
-  const kill = (): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
   return {
     pid: child.pid ?? -1,
     exited,
-    kill,
-    stop: async (graceMs = 5_000) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
-      const timer = setTimeout(kill, graceMs);
-      const result = await exited;
-      clearTimeout(timer);
-      return result;
+    kill: run.kill,
+    stop: async (graceMs = keptOutputGraceMs) => {
+      await run.stop(graceMs);
+      return exited;
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { Db } from '../db/sqlite.ts';
 import type { RetentionConfig } from '../config/schema.ts';
+import type { DiskSpace, StorageForecast } from '../wire/system.ts';
 
 const dayMs = 86_400_000;
 /** The write rate is measured over this recent window (or less, right after a start). */
@@ -21,27 +22,8 @@ export interface CameraUsage {
   newestMs: number | null;
 }
 
-export interface DiskSpace {
-  /** Bytes Hearth could use: used + available to it. */
-  totalBytes: number;
-  usedBytes: number;
-  availableBytes: number;
-}
 
-export interface StorageForecast {
-  recordingBytes: number;
-  /** Recent write rate of all cameras together; null when too little has been recorded yet. */
-  bytesPerDay: number | null;
-  /** Space recordings may fill before retention prunes the oldest (maxDiskPercent minus everything else on the disk). */
-  allowedBytes: number;
-  /** Days the disk budget holds at the current rate; null without a rate. */
-  daysByDisk: number | null;
-  /** The longest age limit of any camera. */
-  daysByAge: number;
-  /** What recordings will be kept for: min(daysByDisk, daysByAge). */
-  daysKept: number;
-  limitedBy: 'age' | 'disk';
-}
+export type { DiskSpace, StorageForecast } from '../wire/system.ts';
 
 export function cameraUsage(db: Db): CameraUsage[] {
   return db

@@ -3,13 +3,13 @@
  * budget, oldest first; segments overlapping a motion event are kept `eventDays` and
  * go last under disk pressure.
  */
-import { statfsSync } from 'node:fs';
 import type { Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';
 import type { RetentionConfig } from '../config/schema.ts';
 import type { ClockGuard } from './clockGuard.ts';
 import { deleteSegmentsDurably } from './deleteSegments.ts';
 import { expiredSegments, newestSegmentEndMs, oldestSegments, segmentCameraIds } from './segmentRows.ts';
+import { diskSpaceOf } from '../system/diskSpace.ts';
 
 const dayMs = 86_400_000;
 const batchSize = 50;
@@ -41,9 +41,10 @@ export interface RetentionResult {
 }
 
 export function diskUsage(root: string): { usedPercent: number; totalBytes: number } {
-  const s = statfsSync(root);
-  const used = (s.blocks - s.bfree) * s.bsize;
-  const usable = used + s.bavail * s.bsize;
+  const disk = diskSpaceOf(root);
+  const used = disk.usedBytes;
+  // Root's reserved blocks are no room for recordings: "full" is where Hearth can write no more.
+  const usable = used + disk.availableBytes;
   return { usedPercent: usable === 0 ? 100 : (used / usable) * 100, totalBytes: usable };
 }
 

@@ -81,10 +81,6 @@ export function newestSegmentEndMs(db: Db): number | null {
   return (db.prepare('SELECT max(end_ms) AS endMs FROM segments').get() as { endMs: number | null }).endMs;
 }
 
-export function segmentCount(db: Db): number {
-  return (db.prepare('SELECT count(*) AS n FROM segments').get() as { n: number }).n;
-}
-
 export function markDeleting(db: Db, ids: number[]): void {
   const mark = db.prepare('UPDATE segments SET deleting = 1 WHERE id = ?');
   db.transaction(() => {

@@ -7,28 +7,40 @@
  */
 import path from 'node:path';
 import type { Db } from '../db/sqlite.ts';
-import type { HearthConfig } from '../config/schema.ts';
+import {
+  defaultLowSpaceBytes,
+  defaultOfflineAfterMs,
+  defaultRecorderIoTimeoutSeconds,
+  defaultRetentionIntervalMs,
+  defaultStallMs,
+  type HearthConfig,
+} from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { getCamera, getCameraSecrets, listCameras, type CameraRow } from '../cameras/cameraRows.ts';
+import { getCamera, listCameras, type CameraRow } from '../cameras/cameraRows.ts';
 import { createStreamResolver, type StreamResolver } from '../cameras/streamSource.ts';
 import { CameraSupervisor, type SupervisorOptions } from './run/cameraSupervisor.ts';
 import { defaultBackoff, type BackoffPolicy } from '../util/backoff.ts';
 import { unverifiedIdentity, type CameraStatus, type IdentityCheck } from '../cameras/cameraStatus.ts';
 import { ChildRegistry, reapOrphanRecorders } from './childRegistry.ts';
-import { ClockGuard } from './clockGuard.ts';
+import { watchClock } from './clockWatch.ts';
 import { recordingRoot } from './layout.ts';
 import type { LiveFeed } from '../live/liveFeed.ts';
 import { reconcileRecordings, type ReconcileReport } from './reconcile.ts';
-import { pruneToBudget, runRetention, type RetentionDeps } from './retention.ts';
+import type { RetentionDeps } from './retention.ts';
+import { scheduleRetention } from './retentionSchedule.ts';
 import { pruneQuarantine, quarantineSegmentsSince } from './quarantine.ts';
 import { SegmentIndexer } from './segmentIndexer.ts';
 import { lastSegmentEndMs, newestSegmentEndMs } from './segmentRows.ts';
-import { checkRecordingRoot, type StorageCheck } from './storageMarker.ts';
+import { checkRecordingRoot } from './storageMarker.ts';
+import { cacheStorageCheck } from './storageCheckCache.ts';
 import { SubStreamRecorders } from './subStreamRecorders.ts';
+import { recorderPlanFor, standingStatus } from './recorderPlan.ts';
+import { ReloadQueue } from './reloadQueue.ts';
 
 export interface StartRecordersOptions {
   db: Db;
-  config: HearthConfig;
+  /** The keys the recorders use: segment length, retention, and the config file's cameras (their stream URLs). */
+  config: Pick<HearthConfig, 'recording' | 'retention' | 'cameras'>;
   log: Logger;
   dataDir: string;
   /** The ONVIF serial check plugs in here; default: every camera "identity unverified". */
@@ -68,11 +80,6 @@ export interface Recorders {
 /** Default for StartRecordersOptions.identityRecheckMs. */
 export const defaultIdentityRecheckMs = 5 * 60_000;
 
-/** How often wall time is compared with monotonic time (see ClockGuard.observe). */
-const clockWatchMs = 5_000;
-
-/** Default for StartRecordersOptions.lowSpaceBytes. */
-const defaultLowSpaceBytes = 64 * 1024 * 1024;
 /** What the disk budget leaves free above the low-space mark (a segment or two of headroom). */
 const lowSpaceSlackBytes = 2 * 1024 * 1024;
 
@@ -85,33 +92,14 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
 
   const cameras = listCameras(db);
   const firstCheck = checkRecordingRoot(db, root, { initialize: true });
-  let storage: StorageCheck = firstCheck;
   if (!firstCheck.ok) log.error(`not recording: ${firstCheck.reason}`, { event: 'storage.missing' });
-  // Every recorder asks each second; one look at the marker per half second answers them all.
-  let checkedAtMs = 0;
-  const checkStorage = (): StorageCheck => {
-    const nowMs = performance.now();
-    if (nowMs - checkedAtMs < 500) return storage;
-    checkedAtMs = nowMs;
-    const next = checkRecordingRoot(db, root, { initialize: false });
-    if (next.ok !== storage.ok) {
-      if (next.ok) log.info('recording folder is back', { event: 'storage.back' });
-      else log.error(`stopped recording: ${next.reason}`, { event: 'storage.missing' });
-    }
-    storage = next;
-    return next;
-  };
+  const storage = cacheStorageCheck(db, root, log, firstCheck);
 
   const reconcileReport = firstCheck.ok ? await reconcileRecordings(db, root, cameras.map((c) => c.id), log) : null;
-  const clock = new ClockGuard(log);
-  clock.checkAtStart(newestSegmentEndMs(db));
-  // Watch the clock between retention passes too, so a jump is logged when it happens.
-  // ffmpeg names segments from the wall clock (plus the run id): after a step back, a run
-  // would reach names it already wrote and overwrite them. A new run gets a new run id.
-  clock.onJump((jumpMs) => {
-    if (jumpMs < 0) for (const supervisor of supervisors.values()) supervisor.restartAfterClockStep();
+  const supervisors = new Map<string, CameraSupervisor>();
+  const clockWatch = watchClock(log, newestSegmentEndMs(db), () => {
+    for (const supervisor of supervisors.values()) supervisor.restartAfterClockStep();
   });
-  const clockWatch = setInterval(() => clock.observe(), clockWatchMs);
   const retentionDeps: RetentionDeps = {
     db,
     root,
@@ -119,28 +107,19 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
     retention: config.retention,
     // From the registry each time: cameras adopted while running have their own days too.
     cameraDays: (id) => getCamera(db, id)?.retentionDays ?? null,
-    clock,
+    clock: clockWatch.guard,
     // Just above the recorders' low-space mark, so that a prune always lets them record again.
     minFreeBytes: lowSpaceBytes + lowSpaceSlackBytes,
   };
-
-  let pruning: Promise<void> | null = null;
-  const pruneForSpace = (): Promise<void> => {
-    // One prune at a time, shared by every camera that hit the full disk together.
-    pruning ??= pruneToBudget(retentionDeps, 5)
-      .then((n) => log.warn('disk full: pruned oldest recordings', { event: 'retention.disk_full_prune', deleted: n }))
-      .catch((error: unknown) => log.error('prune after a full disk failed', { event: 'retention.failed', error: (error as Error).message }))
-      .finally(() => (pruning = null));
-    return pruning;
-  };
-  const indexer = new SegmentIndexer(db, log, () => void pruneForSpace());
+  const retention = scheduleRetention(retentionDeps, { intervalMs: options.retentionIntervalMs ?? defaultRetentionIntervalMs, storageOk: () => storage.last().ok, log });
+  const indexer = new SegmentIndexer(db, log, () => void retention.pruneForSpace());
   const registry = new ChildRegistry(runDir);
 
   const resolveStream = options.resolveStream ?? createStreamResolver({ db, log, configCameras: () => config.cameras });
-  const supervisors = new Map<string, CameraSupervisor>();
-  const fixedStates = new Map<string, CameraStatus>();
+  /** Cameras without a supervisor (disabled, or no way to find their stream), by id. */
+  const standingStates = new Map<string, CameraStatus>();
   const listeners = new Set<() => void>();
-  const changed = (): void => {
+  const notifyStateListeners = (): void => {
     for (const listener of [...listeners]) {
       try {
         listener();
@@ -151,7 +130,7 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
   };
   let stopping: Promise<void> | null = null;
 
-  // H.265 cameras' H.264 sub streams (issue 18): see subStreamRecorders.ts.
+  // H.265 cameras' H.264 sub streams: see subStreamRecorders.ts.
   const subStreams = new SubStreamRecorders({ db, root, log });
 
   const startSupervisor = (camera: CameraRow, rotationOffsetSeconds: number): void => {
@@ -164,10 +143,10 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
       rotationOffsetSeconds,
       lastEndMs: lastSegmentEndMs(db, camera.id) ?? 0,
       backoff: options.backoff ?? defaultBackoff,
-      stallMs: options.stallMs ?? 20_000,
-      ioTimeoutSeconds: 10,
+      stallMs: options.stallMs ?? defaultStallMs,
+      ioTimeoutSeconds: defaultRecorderIoTimeoutSeconds,
       lowSpaceBytes,
-      offlineAfterMs: options.offlineAfterMs ?? 120_000,
+      offlineAfterMs: options.offlineAfterMs ?? defaultOfflineAfterMs,
       log,
       indexer,
       registry,
@@ -178,49 +157,32 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
         await pruneQuarantine(root, camera.id, Date.now());
         return moved;
       },
-      onChange: changed,
-      checkStorage,
-      pruneForSpace,
+      onChange: notifyStateListeners,
+      checkStorage: storage.check,
+      pruneForSpace: retention.pruneForSpace,
     };
     const supervisor = new CameraSupervisor(supervisorOptions);
     subStreams.follow(camera.id, supervisorOptions);
     supervisors.set(camera.id, supervisor);
-    fixedStates.delete(camera.id);
+    standingStates.delete(camera.id);
     supervisor.start();
-  };
-
-  /** What a camera without a running supervisor shows; null = it should have one. */
-  const fixedStateOf = (camera: CameraRow | null): CameraStatus | 'none' | null => {
-    if (!camera) return 'none';
-    if (!camera.enabled) return fixedStatus(camera.id, 'disabled', null);
-    // An ONVIF address is enough: the supervisor asks the device for its streams before each run.
-    if (!getCameraSecrets(db, camera.id)?.streams.main && !camera.onvifUrl) {
-      return fixedStatus(camera.id, 'offline', `camera "${camera.name}" has no stream URL and no ONVIF address: add streams.main or onvif.url for it in the config, or adopt it through ONVIF in the web UI`);
-    }
-    return null;
   };
 
   const enabled = cameras.filter((c) => c.enabled);
   enabled.forEach((camera, index) => {
-    const fixed = fixedStateOf(camera);
-    if (fixed === 'none') return;
-    if (fixed) {
-      fixedStates.set(camera.id, fixed);
-      return;
-    }
+    const plan = recorderPlanFor(db, camera);
+    if (plan.kind === 'not_recorded') standingStates.set(camera.id, plan.status);
     // Spread file switches evenly over the segment period (DESIGN.md: staggered rotation).
-    startSupervisor(camera, (index * config.recording.segmentSeconds) / enabled.length);
+    else if (plan.kind === 'record') startSupervisor(camera, (index * config.recording.segmentSeconds) / enabled.length);
   });
-  for (const camera of cameras.filter((c) => !c.enabled)) fixedStates.set(camera.id, fixedStatus(camera.id, 'disabled', null));
+  for (const camera of cameras.filter((c) => !c.enabled)) standingStates.set(camera.id, standingStatus(camera.id, 'disabled', null));
 
-  // One reload per camera at a time: adoption and relocation may both fire for one camera.
-  const reloading = new Map<string, Promise<void>>();
+  const reloads = new ReloadQueue();
   const reloadNow = async (cameraId: string): Promise<void> => {
     if (stopping) return;
-    const camera = getCamera(db, cameraId);
-    const fixed = fixedStateOf(camera);
+    const plan = recorderPlanFor(db, getCamera(db, cameraId));
     const running = supervisors.get(cameraId);
-    if (fixed === null && camera) {
+    if (plan.kind === 'record') {
       if (running) {
         running.refresh();
         subStreams.refresh(cameraId);
@@ -228,9 +190,9 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
       }
       // A new camera takes the next offset in the rotation cycle: later ones fill the gaps.
       const offset = ((supervisors.size * config.recording.segmentSeconds) / (supervisors.size + 1)) % config.recording.segmentSeconds;
-      startSupervisor(camera, offset);
+      startSupervisor(plan.camera, offset);
       log.info('recorder started for a camera added while running', { event: 'recorders.camera_added', camera: cameraId });
-      changed();
+      notifyStateListeners();
       return;
     }
     if (running) {
@@ -238,47 +200,29 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
       await Promise.all([running.stop(), subStreams.forget(cameraId)]);
       log.info('recorder stopped: camera disabled or removed', { event: 'recorders.camera_removed', camera: cameraId });
     }
-    if (fixed === 'none') fixedStates.delete(cameraId);
-    else if (fixed) fixedStates.set(cameraId, fixed);
-    changed();
-  };
-  const reload = (cameraId: string): Promise<void> => {
-    const previous = reloading.get(cameraId) ?? Promise.resolve();
-    const next = previous.then(() => reloadNow(cameraId));
-    const settled = next.finally(() => {
-      if (reloading.get(cameraId) === settled) reloading.delete(cameraId);
-    });
-    reloading.set(cameraId, settled);
-    return next;
+    if (plan.kind === 'removed') standingStates.delete(cameraId);
+    else standingStates.set(cameraId, plan.status);
+    notifyStateListeners();
   };
 
-  const runRetentionNow = async (): Promise<void> => {
-    if (!storage.ok) return;
-    try {
-      await runRetention(retentionDeps);
-    } catch (error) {
-      log.error('retention pass failed', { event: 'retention.failed', error: (error as Error).message });
-    }
-  };
-  const retentionTimer = setInterval(() => void runRetentionNow(), options.retentionIntervalMs ?? 60_000);
-  void runRetentionNow();
+  retention.start();
 
   return {
-    states: () => [...[...supervisors.values()].map((s) => s.getStatus()), ...fixedStates.values()].sort((a, b) => a.cameraId.localeCompare(b.cameraId)),
+    states: () => [...[...supervisors.values()].map((s) => s.getStatus()), ...standingStates.values()].sort((a, b) => a.cameraId.localeCompare(b.cameraId)),
     liveFeed: (id) => supervisors.get(id)?.live ?? null,
     streaming: (id) => supervisors.get(id)?.streaming() ?? false,
     onStateChange: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    reload,
+    reload: (cameraId) => reloads.run(cameraId, () => reloadNow(cameraId)),
     reconcileReport,
-    runRetentionNow,
+    runRetentionNow: retention.runNow,
     stop: () => {
       stopping ??= (async () => {
-        clearInterval(retentionTimer);
-        clearInterval(clockWatch);
-        await Promise.allSettled([...reloading.values()]);
+        retention.stop();
+        clockWatch.stop();
+        await reloads.drain();
         await Promise.all([...[...supervisors.values()].map((s) => s.stop()), subStreams.stopAll()]);
         listeners.clear();
         if (!indexer.close()) log.error('some finished segments could not be indexed before stopping; the next start indexes them', { event: 'segment.unindexed_at_stop' });
@@ -288,8 +232,4 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
       return stopping;
     },
   };
-}
-
-function fixedStatus(cameraId: string, state: CameraStatus['state'], error: string | null): CameraStatus {
-  return { cameraId, state, lastError: error, lastErrorAtMs: error ? Date.now() : null, sinceMs: Date.now(), audio: 'none', audioNote: null, identity: 'unverified' };
 }

@@ -1,5 +1,5 @@
 /**
- * The H.264 sub stream of a camera whose main stream is H.265, recorded as well (issue 18):
+ * The H.264 sub stream of a camera whose main stream is H.265, recorded as well:
  * most browsers cannot decode H.265, and the sub stream costs a few percent of the main
  * stream's bytes and no CPU (stream copy), so the timeline plays it where it covers the
  * moment instead of asking the box to convert. Cameras whose main stream is H.264, or that
@@ -64,8 +64,8 @@ export class SubStreamRecorders {
   private checking: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(private readonly o: SubStreamRecordersOptions) {
-    this.timer = setInterval(() => void this.checkAll(), o.checkMs ?? 10_000);
+  constructor(private readonly options: SubStreamRecordersOptions) {
+    this.timer = setInterval(() => void this.checkAll(), options.checkMs ?? 10_000);
     this.timer.unref();
   }
 
@@ -111,7 +111,7 @@ export class SubStreamRecorders {
         try {
           await this.check(cameraId, followed);
         } catch (error) {
-          this.o.log.error('could not decide on recording the sub stream', { event: 'recorder.sub_check_failed', camera: cameraId, error: (error as Error).message });
+          this.options.log.error('could not decide on recording the sub stream', { event: 'recorder.sub_check_failed', camera: cameraId, error: (error as Error).message });
         }
       }
     })().finally(() => (this.checking = null));
@@ -119,13 +119,13 @@ export class SubStreamRecorders {
   }
 
   private async check(cameraId: string, followed: Followed): Promise<void> {
-    const subUrl = getCameraSecrets(this.o.db, cameraId)?.streams.sub ?? null;
-    const newest = newestSegmentPath(this.o.db, cameraId);
+    const subUrl = getCameraSecrets(this.options.db, cameraId)?.streams.sub ?? null;
+    const newest = newestSegmentPath(this.options.db, cameraId);
     if (newest !== null && newest !== followed.probedPath) {
-      const codec = await (this.o.videoCodecOf ?? videoCodecOfFile)(path.join(this.o.root, newest));
+      const codec = await (this.options.videoCodecOf ?? videoCodecOfFile)(path.join(this.options.root, newest));
       if (codec !== null) {
         followed.probedPath = newest;
-        if (codec !== followed.codec) this.o.log.info('main stream codec read from its recording', { event: 'recorder.main_codec', camera: cameraId, codec });
+        if (codec !== followed.codec) this.options.log.info('main stream codec read from its recording', { event: 'recorder.main_codec', camera: cameraId, codec });
         followed.codec = codec;
       }
     }
@@ -138,24 +138,24 @@ export class SubStreamRecorders {
         stream: 'sub',
         // The main recorder's run asks ONVIF and stores both URLs; the sub follows what is stored.
         resolveInput: async () => {
-          const url = getCameraSecrets(this.o.db, cameraId)?.streams.sub ?? null;
+          const url = getCameraSecrets(this.options.db, cameraId)?.streams.sub ?? null;
           return url
             ? { ok: true, url, source: 'registry' }
             : { ok: false, state: 'offline', message: `camera ${cameraId} no longer has a sub stream` };
         },
-        lastEndMs: lastSegmentEndMs(this.o.db, cameraId, 'sub') ?? 0,
+        lastEndMs: lastSegmentEndMs(this.options.db, cameraId, 'sub') ?? 0,
         log: main.log.child({ stream: 'sub' }),
         // The camera's state is the main recorder's; this one only logs.
         onChange: undefined,
       });
       followed.sub = sub;
       sub.start();
-      this.o.log.info('recording the H.264 sub stream too: the main stream is H.265, which most browsers cannot play', { event: 'recorder.sub_started', camera: cameraId });
+      this.options.log.info('recording the H.264 sub stream too: the main stream is H.265, which most browsers cannot play', { event: 'recorder.sub_started', camera: cameraId });
     } else if (!wanted && followed.sub) {
       const sub = followed.sub;
       followed.sub = null;
       await sub.stop();
-      this.o.log.info('stopped recording the sub stream', { event: 'recorder.sub_stopped', camera: cameraId, why: subUrl === null ? 'no sub stream' : `main stream is ${followed.codec}` });
+      this.options.log.info('stopped recording the sub stream', { event: 'recorder.sub_stopped', camera: cameraId, why: subUrl === null ? 'no sub stream' : `main stream is ${followed.codec}` });
     }
   }
 }

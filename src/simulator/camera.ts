@@ -14,6 +14,7 @@ import { cameraCodeForSerial } from './frameCode.ts';
 import { RtspServer, type RtspMount } from './rtsp/rtspServer.ts';
 import type { RtpTrack } from './rtsp/rtpTrack.ts';
 import { scriptIntervals, type GroundTruthInterval, type ScenePreset, type SceneScript } from './scene.ts';
+import { undoIfThrows } from '../util/undoIfThrows.ts';
 
 export interface CameraAddress {
   host: string;
@@ -119,12 +120,7 @@ export class SimulatedCamera {
       log,
     });
     const camera = new SimulatedCamera({ ...options, log }, encoder);
-    try {
-      await camera.listen();
-    } catch (error) {
-      await encoder.stop();
-      throw error;
-    }
+    await undoIfThrows(() => camera.listen(), () => encoder.stop());
     return camera;
   }
 

@@ -4,13 +4,13 @@
  * scene really started: the wall time a frame arrives minus its RTP time, minimised over
  * the first seconds (ffmpeg bursts its first frames after x264 starts up).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { simulatorEncoderArgs, simulatorLoopArgs } from './ffmpegArgs.ts';
 import { ffmpegPathSync } from '../ffmpeg/locate.ts';
+import { discardedOutputGraceMs, spawnChild, type Child } from '../ffmpeg/child.ts';
 import type { Logger } from '../log.ts';
 import { wallSecondsBits } from './frameCode.ts';
 import { timestampDelta } from './rtsp/rtpPacket.ts';
@@ -18,6 +18,7 @@ import type { TrackMedia } from './rtsp/rtpTrack.ts';
 import { UdpRtpFeed } from './rtsp/udpRtpFeed.ts';
 import { sceneFilterGraph, sceneRender, type SceneScript } from './scene.ts';
 import { ensureLoopClip } from './loopClip.ts';
+import { undoIfThrows } from '../util/undoIfThrows.ts';
 
 export class EncoderError extends Error {
   override name = 'EncoderError';
@@ -45,12 +46,11 @@ const restartDelayMs = 1_000;
 /** At most this many unexpected restarts per minute, then the camera stays dark and says why. */
 const maxRestartsPerMinute = 5;
 const stderrLinesKept = 20;
-const stopGraceMs = 2_000;
 
-/** Every live encoder child, so a process exit without stop() still kills them. */
-const liveChildren = new Set<ChildProcess>();
+/** Every live encoder child, so a process exit without stop() still kills them (no time to be graceful). */
+const liveChildren = new Set<Child>();
 process.on('exit', () => {
-  for (const child of liveChildren) child.kill('SIGKILL');
+  for (const child of liveChildren) child.kill();
 });
 
 interface ProcessAnchor {
@@ -67,7 +67,7 @@ export class SceneEncoder {
   readonly main: UdpRtpFeed;
   readonly sub: UdpRtpFeed;
   readonly audio: UdpRtpFeed | undefined;
-  private child: ChildProcess | undefined;
+  private child: Child | undefined;
   private anchor: ProcessAnchor | undefined;
   /** Wall time of scene time 0 (first process); later processes continue the scene from there. */
   private sceneZeroAtMs: number | undefined;
@@ -75,7 +75,6 @@ export class SceneEncoder {
   private stopped: Promise<void> | undefined;
   private spawnError: Error | undefined;
   private readonly restarts: number[] = [];
-  private readonly stderrTail: string[] = [];
   private readonly sdpFile: string;
   private progressOutTimeUs = 0;
   private progressAtMs = 0;
@@ -101,12 +100,7 @@ export class SceneEncoder {
       options.audio && options.media !== 'loop' ? UdpRtpFeed.open('audio', '127.0.0.1') : Promise.resolve(undefined),
     ]);
     const encoder = new SceneEncoder(options, { main, sub, audio });
-    try {
-      await encoder.spawnAndWait();
-    } catch (error) {
-      await encoder.stop();
-      throw error;
-    }
+    await undoIfThrows(() => encoder.spawnAndWait(), () => encoder.stop());
     return encoder;
   }
 
@@ -134,18 +128,12 @@ export class SceneEncoder {
     return this.child?.pid;
   }
 
-  /** Kills ffmpeg (SIGTERM, SIGKILL after a grace period) and closes the sockets; safe to call twice. */
+  /** Stops ffmpeg (SIGINT, SIGKILL after a grace period) and closes the sockets; safe to call twice. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       this.stopping = true;
       const child = this.child;
-      if (child !== undefined && child.exitCode === null && child.signalCode === null && this.spawnError === undefined) {
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), stopGraceMs);
-        await exited;
-        clearTimeout(timer);
-      }
+      if (child !== undefined && child.running() && this.spawnError === undefined) await child.stop(discardedOutputGraceMs);
       for (const feed of this.feeds()) feed.close();
       await rm(this.sdpFile, { force: true });
     })();
@@ -192,17 +180,16 @@ export class SceneEncoder {
             sdpFile: this.sdpFile,
           });
     const [file, argv] = tiedToThisProcess(ffmpegPathSync(), args);
-    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnChild(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] }, { lines: stderrLinesKept, lineChars: 500, keep: (line) => line.trim() !== '' });
     this.child = child;
     liveChildren.add(child);
-    child.stdout.setEncoding('utf8').on('data', (text: string) => this.readProgress(text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => this.keepStderr(text));
+    child.process.stdout?.setEncoding('utf8').on('data', (text: string) => this.readProgress(text));
     this.spawnError = undefined;
-    child.on('error', (error) => {
+    child.process.on('error', (error) => {
       this.spawnError = error;
       this.options.log.error('simulator encoder failed to start', { serial: this.options.serial, error: error.message });
     });
-    child.once('exit', (code, signal) => {
+    child.process.once('exit', (code, signal) => {
       liveChildren.delete(child);
       this.handleExit(child, code, signal);
     });
@@ -213,10 +200,10 @@ export class SceneEncoder {
     if (this.sceneZeroAtMs === undefined) this.sceneZeroAtMs = this.anchor.zeroAtMs;
   }
 
-  private async waitForSdp(child: ChildProcess): Promise<void> {
+  private async waitForSdp(child: Child): Promise<void> {
     const deadline = Date.now() + startTimeoutMs;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null || child.signalCode !== null || this.spawnError !== undefined) throw this.exitError(child);
+      if (!child.running() || this.spawnError !== undefined) throw this.exitError(child);
       const sdp = await readFile(this.sdpFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return '';
         throw error;
@@ -234,13 +221,13 @@ export class SceneEncoder {
       }
       await delay(100);
     }
-    throw new EncoderError(`ffmpeg for ${this.options.serial} wrote no SDP within ${startTimeoutMs} ms (CPU starved?); last stderr: ${this.stderrTail.join(' | ')}`);
+    throw new EncoderError(`ffmpeg for ${this.options.serial} wrote no SDP within ${startTimeoutMs} ms (CPU starved?); last stderr: ${this.child === undefined ? '' : stderrText(this.child)}`);
   }
 
-  private async waitForFirstPacket(child: ChildProcess): Promise<void> {
+  private async waitForFirstPacket(child: Child): Promise<void> {
     const deadline = Date.now() + startTimeoutMs;
     while (this.anchor?.zeroAtMs === undefined) {
-      if (child.exitCode !== null || child.signalCode !== null || this.spawnError !== undefined) throw this.exitError(child);
+      if (!child.running() || this.spawnError !== undefined) throw this.exitError(child);
       if (Date.now() > deadline) throw new EncoderError(`no RTP from ffmpeg for ${this.options.serial} within ${startTimeoutMs} ms`);
       await delay(50);
     }
@@ -273,28 +260,20 @@ export class SceneEncoder {
     }
   }
 
-  private keepStderr(text: string): void {
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      this.stderrTail.push(line.trim());
-      if (this.stderrTail.length > stderrLinesKept) this.stderrTail.shift();
-    }
-  }
-
-  private exitError(child: ChildProcess): EncoderError {
+  private exitError(child: Child): EncoderError {
     if (this.spawnError !== undefined) {
       return new EncoderError(`could not run ffmpeg for ${this.options.serial}: ${this.spawnError.message}; install it (apt-get install ffmpeg) or set HEARTH_FFMPEG`);
     }
     return new EncoderError(
-      `ffmpeg for ${this.options.serial} exited (code ${child.exitCode}, signal ${child.signalCode}): ${this.stderrTail.join(' | ') || 'no output'}`,
+      `ffmpeg for ${this.options.serial} exited (code ${child.process.exitCode}, signal ${child.process.signalCode}): ${stderrText(child) || 'no output'}`,
     );
   }
 
-  private handleExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  private handleExit(child: Child, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.stopping || child !== this.child || this.sceneZeroAtMs === undefined) return;
     const now = Date.now();
     while (this.restarts.length > 0 && (this.restarts[0] ?? 0) < now - 60_000) this.restarts.shift();
-    const fields = { serial: this.options.serial, code, signal, stderr: this.stderrTail.slice(-3).join(' | ') };
+    const fields = { serial: this.options.serial, code, signal, stderr: stderrText(child, 3) };
     if (this.restarts.length >= maxRestartsPerMinute) {
       this.options.log.error('simulator encoder keeps exiting; camera stays dark until restarted', fields);
       return;
@@ -344,6 +323,11 @@ const setprivPath = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(
 
 function tiedToThisProcess(file: string, args: string[]): [string, string[]] {
   return setprivPath === undefined ? [file, args] : [setprivPath, ['--pdeathsig', 'KILL', '--', file, ...args]];
+}
+
+/** The last `lines` kept stderr lines of an encoder, on one line. */
+function stderrText(child: Child, lines = stderrLinesKept): string {
+  return child.stderrTail().slice(-lines).map((line) => line.trim()).join(' | ');
 }
 
 function delay(ms: number): Promise<void> {

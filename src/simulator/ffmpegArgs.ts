@@ -50,7 +50,8 @@ export interface SimulatorVideoOutput {
   target: SimulatorRtpTarget;
 }
 
-export interface SimulatorEncoderArgsInput {
+/** How a simulated camera's scene is rendered and encoded: shared by the live encoder and the loop clip. */
+export interface SimulatorSceneRender {
   renderWidth: number;
   renderHeight: number;
   fps: number;
@@ -58,8 +59,25 @@ export interface SimulatorEncoderArgsInput {
   gopFrames: number;
   /** Background colour of the lavfi `color` source, e.g. "0x40604a". */
   background: string;
-  /** Reads input 0 (video) and produces the labels named in `video`. */
+  /** Reads input 0 (video) and produces the output labels. */
   filterGraph: readonly FilterChain[];
+}
+
+/** The lavfi source the scene graph draws on. */
+function sceneSource(input: SimulatorSceneRender): string {
+  return `color=c=${input.background}:s=${input.renderWidth}x${input.renderHeight}:r=${input.fps}`;
+}
+
+/** libx264 as a cheap camera encodes: fast, no B-frames, a keyframe exactly every GOP. */
+function sceneX264Args(gopFrames: number): string[] {
+  return [
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
+    '-g', String(gopFrames), '-keyint_min', String(gopFrames), '-sc_threshold', '0', '-bf', '0',
+  ];
+}
+
+export interface SimulatorEncoderArgsInput extends SimulatorSceneRender {
+  /** Each produces the label named in it from `filterGraph`. */
   video: readonly SimulatorVideoOutput[];
   /** A quiet sine tone as AAC; omit for no audio. */
   audio?: { toneHz: number; target: SimulatorRtpTarget };
@@ -79,15 +97,7 @@ export function simulatorEncoderArgs(input: SimulatorEncoderArgsInput): string[]
     `rtp://${t.host}:${t.rtpPort}?rtcpport=${t.rtcpPort}&pkt_size=${packetSize}`;
   const videoArgs = input.video.flatMap((v) => [
     '-map', `[${v.label}]`,
-    '-c:v', 'libx264',
-    '-preset', 'ultrafast',
-    '-tune', 'zerolatency',
-    '-profile:v', 'baseline',
-    '-pix_fmt', 'yuv420p',
-    '-g', String(input.gopFrames),
-    '-keyint_min', String(input.gopFrames),
-    '-sc_threshold', '0',
-    '-bf', '0',
+    ...sceneX264Args(input.gopFrames),
     '-b:v', `${v.bitrateKbps}k`,
     '-maxrate', `${Math.round(v.bitrateKbps * 1.5)}k`,
     '-bufsize', `${v.bitrateKbps * 2}k`,
@@ -109,7 +119,7 @@ export function simulatorEncoderArgs(input: SimulatorEncoderArgsInput): string[]
     '-hide_banner',
     '-nostdin',
     '-loglevel', 'level+warning',
-    '-re', '-f', 'lavfi', '-i', `color=c=${input.background}:s=${input.renderWidth}x${input.renderHeight}:r=${input.fps}`,
+    '-re', '-f', 'lavfi', '-i', sceneSource(input),
     ...audioInput,
     '-filter_complex', serializeFilterGraph(input.filterGraph),
     ...videoArgs,
@@ -120,14 +130,8 @@ export function simulatorEncoderArgs(input: SimulatorEncoderArgsInput): string[]
   ];
 }
 
-export interface SimulatorClipArgsInput {
-  renderWidth: number;
-  renderHeight: number;
-  fps: number;
-  gopFrames: number;
-  background: string;
-  /** The scene graph of simulatorEncoderArgs; `keep` is encoded, every other output label is discarded. */
-  filterGraph: readonly FilterChain[];
+export interface SimulatorClipArgsInput extends SimulatorSceneRender {
+  /** The scene graph's output label that is encoded; every label in `discard` is dropped. */
   keep: string;
   discard: readonly string[];
   bitrateKbps: number;
@@ -143,12 +147,11 @@ export interface SimulatorClipArgsInput {
 export function simulatorClipArgs(input: SimulatorClipArgsInput): string[] {
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `color=c=${input.background}:s=${input.renderWidth}x${input.renderHeight}:r=${input.fps}`,
+    '-f', 'lavfi', '-i', sceneSource(input),
     '-filter_complex', serializeFilterGraph(input.filterGraph),
     '-map', `[${input.keep}]`,
     '-t', String(input.seconds),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
-    '-g', String(input.gopFrames), '-keyint_min', String(input.gopFrames), '-sc_threshold', '0', '-bf', '0',
+    ...sceneX264Args(input.gopFrames),
     '-b:v', `${input.bitrateKbps}k`, '-x264-params', 'repeat-headers=1',
     '-f', 'mp4', input.file,
     ...input.discard.flatMap((label) => ['-map', `[${label}]`, '-t', String(input.seconds), '-f', 'null', '-']),

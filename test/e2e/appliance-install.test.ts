@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const installer = path.join(repo, 'scripts/install.sh');
@@ -58,6 +58,70 @@ async function runInstalled(root: string): Promise<void> {
   }
 }
 
+/** Every file under dir (not following links), relative to dir. */
+function filesUnder(dir: string, skip: (relative: string) => boolean = () => false): string[] {
+  const out: string[] = [];
+  const walk = (relative: string): void => {
+    for (const entry of readdirSync(path.join(dir, relative), { withFileTypes: true })) {
+      const child = path.join(relative, entry.name);
+      if (skip(child)) continue;
+      if (entry.isDirectory()) walk(child);
+      else out.push(child);
+    }
+  };
+  walk('');
+  return out;
+}
+
+/**
+ * The installed tree holds the runtime only, and nothing on its runtime path loads TypeScript:
+ * no tsx package, no src/, no .ts file, no import of tsx in Hearth's own code.
+ */
+function assertRuntimeOnly(app: string): void {
+  for (const dir of ['src', 'test', 'bench', 'scripts', 'web/src', 'docs']) {
+    assert.ok(!existsSync(path.join(app, dir)), `${dir}/ is not installed`);
+  }
+  assert.ok(existsSync(path.join(app, 'dist/cli/main.js')), 'the compiled build is installed');
+  assert.ok(existsSync(path.join(app, 'dist/db/migrations/001_core.sql')), 'the migrations are beside the compiled code');
+  for (const loader of ['tsx', 'typescript', 'esbuild']) {
+    assert.ok(!existsSync(path.join(app, 'node_modules', loader)), `no ${loader} in the installed node_modules`);
+  }
+  const own = filesUnder(app, (relative) => relative === 'node_modules');
+  assert.deepEqual(own.filter((f) => f.endsWith('.ts')), [], 'no TypeScript source installed');
+  const loadsTsx = own.filter((f) => /\.(js|mjs)$/.test(f) && /['"]tsx(\/[^'"]*)?['"]/.test(readFileSync(path.join(app, f), 'utf8')));
+  assert.deepEqual(loadsTsx, [], 'no installed file imports tsx');
+}
+
+/**
+ * The installed build's ONVIF worker thread (plain JavaScript, no loader) talks to a simulated
+ * ONVIF device on loopback, in a Node started with no --import at all.
+ */
+function assertInstalledOnvifWorker(app: string): void {
+  const dist = pathToFileURL(path.join(app, 'dist')).href;
+  const script = `
+    import { startDeviceService } from '${dist}/simulator/onvif/deviceService.js';
+    import { createOnvifWorkerPool } from '${dist}/discovery/onvifWorkerPool.js';
+    const device = { manufacturer: 'Hearth', model: 'Installed', firmwareVersion: '1', serialNumber: 'INST-1', hardwareId: 'h', mac: '02:00:00:00:00:01' };
+    const service = await startDeviceService({ host: '127.0.0.1', port: 0, username: 'admin', password: 'secret-pass', device, clockSkewMs: 0,
+      streamUris: () => ({ main: 'rtsp://127.0.0.1:1/main', sub: 'rtsp://127.0.0.1:1/sub' }), snapshot: async () => Buffer.alloc(0) });
+    const pool = createOnvifWorkerPool({ maxWorkers: 1 });
+    try {
+      const onvif = await pool.connect({ url: service.url, username: 'admin', password: 'secret-pass', timeoutMs: 10000 });
+      console.log('serial ' + (await onvif.getDeviceIdentity()).serialNumber);
+      onvif.close();
+    } finally {
+      await pool.close();
+      await service.close();
+    }`;
+  // A file, not --eval: worker threads inherit execArgv, and --input-type would stop the worker.
+  const probe = path.join(path.dirname(app), 'onvif-worker-probe.mjs');
+  writeFileSync(probe, script);
+  const result = spawnSync(process.execPath, [probe], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+  rmSync(probe);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /serial INST-1/);
+}
+
 test('install.sh into a scratch root twice: the app runs, the second run upgrades and keeps data; uninstall keeps recordings unless --purge', { skip: !isRoot && 'needs root (useradd --root, chown)', timeout: 600_000 }, async (t) => {
   const root = scratchRoot();
   t.after(() => rmSync(root, { recursive: true, force: true })); // about 100 MB of node_modules
@@ -84,6 +148,9 @@ test('install.sh into a scratch root twice: the app runs, the second run upgrade
   const verify = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(verify.status, 0, verify.stderr);
   assert.equal(verify.stderr.trim(), '', 'systemd-analyze verify is silent for a good unit');
+
+  assertRuntimeOnly(path.join(root, 'opt/hearth'));
+  assertInstalledOnvifWorker(path.join(root, 'opt/hearth'));
 
   // The installed copy runs and creates its database in the data dir.
   await runInstalled(root);
@@ -143,6 +210,7 @@ test('install.sh production path into a scratch root: npm ci, build:web, npm pru
   for (const dev of ['typescript', 'vite', 'preact', 'aedes', 'playwright-core']) {
     assert.ok(!existsSync(path.join(modules, dev)), `dev package ${dev} pruned`);
   }
+  assertRuntimeOnly(path.join(root, 'opt/hearth'));
   await runInstalled(root);
   // Same lock file and Node: the upgrade reuses the installed modules instead of rebuilding.
   const second = runInstaller(root);

@@ -53,6 +53,9 @@ test('unknown commands and flags say what to type', async () => {
   const flag = await runHearth(['start', '--prot', '1']);
   assert.equal(flag.code, 2);
   assert.match(flag.stderr, /--prot/);
+  const bare = await runHearth([]);
+  assert.equal(bare.code, 2);
+  assert.match(bare.stderr, /^hearth: no command given; run "hearth --help"/);
   const help = await runHearth(['--help']);
   assert.equal(help.code, 0);
   for (const command of ['start', 'discover', 'user add', 'user grant', 'user revoke', 'doctor', 'simulate']) {
@@ -101,4 +104,12 @@ test('doctor gives a verdict for ffmpeg, data, database, clock and network', asy
   assert.equal(result.code, checks.some((c) => c.verdict === 'fail') ? 1 : 0);
   const human = await runHearth(['doctor', '--data', data]);
   assert.match(human.stdout, /^ok\s+ffmpeg\s+5\./m);
+
+  // A failing check: the data "directory" is a file. Verdicts on stdout, the one-line reason on stderr.
+  const notDir = path.join(data, 'not-a-dir');
+  writeFileSync(notDir, 'x');
+  const failing = await runHearth(['doctor', '--data', path.join(notDir, 'data')]);
+  assert.equal(failing.code, 1, failing.stdout);
+  assert.match(failing.stdout, /^fail\s+data\s/m);
+  assert.match(failing.stderr, /^hearth: doctor: data: .+\n$/);
 });

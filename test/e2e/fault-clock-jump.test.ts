@@ -1,5 +1,5 @@
 /**
- * Issue 10, row 5: clock jumps. While Hearth records, its wall clock steps back 1 hour,
+ * README, "Reliability": clock jumps. While Hearth records, its wall clock steps back 1 hour,
  * then forward to 1 day ahead of true time (faked in the Hearth process by a preload:
  * Date.now / new Date shift, monotonic time does not, as with a stepped system clock).
  * ffmpeg keeps the real clock and names files by it; the index's times come from Hearth's

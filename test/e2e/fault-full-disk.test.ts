@@ -1,5 +1,5 @@
 /**
- * Issue 10, row 3: a full disk, on a real filesystem (the ENOSPC unit case is in
+ * A full disk (README, "Reliability"), on a real filesystem (the ENOSPC unit case is in
  * recording-storage.test.ts). Hearth records 2 cameras onto its own tmpfs; then:
  *  A. something else eats the disk until less than Hearth's low-space mark (64 MB) is
  *     free: Hearth prunes its oldest recordings and keeps recording the newest;

@@ -1,5 +1,5 @@
 /**
- * Issue 10, row 6b: hostile cameras against a real `hearth start`. The ONVIF client alone
+ * README, "Reliability": hostile cameras against a real `hearth start`. The ONVIF client alone
  * is covered by identity-hostile-device.test.ts; here the whole path is: the adoption API
  * pointed at devices answering with 200 MB bodies, endless drips, endless headers,
  * malformed XML, entity bombs (exponential and quadratic), binary junk, an HTML login

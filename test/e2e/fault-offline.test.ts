@@ -1,5 +1,5 @@
 /**
- * Issue 10, row 1: no internet. Hearth and a simulated camera run in a private network
+ * README, "Reliability": no internet. Hearth and a simulated camera run in a private network
  * namespace with loopback, one veth link to the test (a /30 of 10.x: the "LAN"), no default
  * route and an empty resolv.conf. Discovery is on, pinned to lo and a private port. The test
  * sets up the first admin, waits for recording, a motion event with its thumbnail, plays a

@@ -1,5 +1,5 @@
 /**
- * Issue 10, row 2: power cuts. Hearth records 4 cameras; at a random moment Hearth and
+ * README, "Reliability": power cuts. Hearth records 4 cameras; at a random moment Hearth and
  * every ffmpeg it started die at once (SIGKILL to its process group and to the pids in
  * <data>/run), and it starts again. After every round the database passes
  * `PRAGMA integrity_check`; at the end every file on disk is indexed, every row's file

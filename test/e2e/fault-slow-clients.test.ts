@@ -1,5 +1,5 @@
 /**
- * Issue 10, row 7: slow and many clients. 200 connections to Hearth's port that hog it
+ * README, "Reliability": slow and many clients. 200 connections to Hearth's port that hog it
  * the cheap ways (idle sockets that never send a byte, slowloris sockets that trickle a
  * never-ending header one byte at a time, live viewers that never read) must not stop a
  * real user from logging in and receiving live video. Real `hearth start`, one simulated

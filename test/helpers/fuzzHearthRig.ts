@@ -1,14 +1,15 @@
 /**
- * A real `hearth start` process for the fault tests (issue 10): temp data dir, a config
+ * A real `hearth start` process for the fault tests (README, "Reliability"): temp data dir, a config
  * file listing the given cameras (written as JSON, which is YAML), an admin account made
  * with the CLI before start, and a logged-in admin client. Discovery stays off unless a
  * private WS-Discovery port on loopback is given.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runHearth, startHearthProcess, type RunningHearthProcess } from './hearthProcess.ts';
 import { Client } from './serverFixture.ts';
+import { readMemoryKb } from '../../src/system/procFs.ts';
 
 export interface RigCamera {
   id: string;
@@ -45,14 +46,8 @@ export const passwordFor = (name: string): string => `${name}-password-long`;
 
 /** Resident and peak resident memory of a process (kB), from /proc; null once it is gone. */
 export function processMemoryKb(pid: number): { rssKb: number; peakKb: number } | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-    return { rssKb: field('VmRSS'), peakKb: field('VmHWM') };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const memory = readMemoryKb(pid);
+  return memory && { rssKb: memory.rssKb ?? 0, peakKb: memory.peakKb ?? 0 };
 }
 
 export async function startHearthRig(options: RigOptions): Promise<HearthRig> {

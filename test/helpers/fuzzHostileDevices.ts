@@ -1,5 +1,5 @@
 /**
- * Hostile "cameras" on loopback for issue 10, row 6b: an ONVIF device service that
+ * Hostile "cameras" on loopback for test/e2e/fault-hostile-camera.test.ts: an ONVIF device service that
  * answers every request badly (one behaviour per URL prefix), and RTSP servers that take
  * the connection and then never deliver a frame. Each counts the connections it saw, so
  * a test can tell "Hearth keeps retrying" from "Hearth hung on the first attempt".

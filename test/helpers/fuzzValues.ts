@@ -1,5 +1,5 @@
 /**
- * Seeded random and boundary values for the API fuzz test (issue 10, row 6a). The seed
+ * Seeded random and boundary values for the API fuzz test (test/integration/fault-fuzz-api.test.ts). The seed
  * is printed by the test; HEARTH_FUZZ_SEED replays a run exactly (given the same server).
  */
 

@@ -7,6 +7,12 @@ import { fileURLToPath } from 'node:url';
 
 export const hearthBin = fileURLToPath(new URL('../../bin/hearth.js', import.meta.url));
 
+// scripts/test.sh builds dist/ before the integration and e2e tiers and sets HEARTH_TEST_BUILD=1:
+// the suite runs the compiled build, as installed. A test file run by hand runs src/ through
+// tsx (HEARTH_DEV=1, set here for every launcher that spawns hearthBin with process.env), so
+// it always tests the tree as it is and never a stale dist/.
+if (process.env.HEARTH_TEST_BUILD !== '1') process.env.HEARTH_DEV ??= '1';
+
 export interface CommandResult {
   code: number | null;
   stdout: string;

@@ -1,27 +1,15 @@
-/** CPU time of a process from /proc/PID/stat (utime + stime), in ms; null once it is gone. */
-import { readFileSync, readdirSync } from 'node:fs';
+/** CPU time, children and command lines of processes, from src/system/procFs.ts (the one /proc parser). */
+import { readdirSync } from 'node:fs';
+import { readChildPids, readCommandLine, readProcStat } from '../../src/system/procFs.ts';
 
-const ticksPerSecond = 100;
-
+/** utime + stime of a process, in ms; null once it is gone. */
 export function processCpuMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  return readProcStat(pid)?.ownCpuMs ?? null;
 }
 
 /** Children of a pid (from /proc/PID/task/PID/children). */
 export function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  return readChildPids(pid) ?? [];
 }
 
 /** Pids of every running ffmpeg whose command line contains `needle`. */
@@ -29,22 +17,12 @@ export function ffmpegPidsWith(needle: string): number[] {
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (cmd.split('\0')[0]?.endsWith('ffmpeg') && cmd.includes(needle)) pids.push(Number(name));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-    }
+    const args = readCommandLine(name);
+    if (args?.[0]?.endsWith('ffmpeg') && args.join('\0').includes(needle)) pids.push(Number(name));
   }
   return pids;
 }
 
-
 export function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw error;
-  }
+  return (readCommandLine(pid) ?? []).join(' ');
 }

@@ -18,7 +18,7 @@ for (const arg of cameraArgs) {
   const [id, url] = arg.split(/=(.*)/s);
   if (id && url) addCamera(db, id, url);
 }
-const recorders = await startRecorders({ db, config: { ...defaultConfig(), dataDir }, log, dataDir, backoff: { baseMs: 500, capMs: 3_000, healthyMs: 60_000, authRetryMs: 60_000 } });
+const recorders = await startRecorders({ db, config: defaultConfig(), log, dataDir, backoff: { baseMs: 500, capMs: 3_000, healthyMs: 60_000, authRetryMs: 60_000 } });
 process.stdout.write(`ready ${JSON.stringify(recorders.reconcileReport)}\n`);
 const last = new Map<string, string>();
 const poll = setInterval(() => {

@@ -1,5 +1,5 @@
 /**
- * A stand-in camera for the recording tests until the RTSP simulator lands: an HTTP
+ * A stand-in camera for the recording tests, simpler than the RTSP simulator the others use: an HTTP
  * server on loopback that streams a pre-encoded H.264 (720p, 15 fps, GOP 2 s) + AAC
  * MPEG-TS loop, one ffmpeg `-c copy` per viewer. Each camera has its own colour, so a
  * frame tells which camera it came from. Offline/online, and Basic auth (wrong password

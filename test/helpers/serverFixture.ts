@@ -14,7 +14,7 @@ import { defaultConfig, type HearthConfig } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/log.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { insertUser, setGrant, type GrantScope, type Role } from '../../src/auth/userRows.ts';
-import { createApp, type AppDeps } from '../../src/http/app.ts';
+import { composeApp, type AppInputs } from '../../src/composeApp.ts';
 import { listen, type HttpServer } from '../../src/http/server.ts';
 import type { CameraStatusSource, CameraStatusView } from '../../src/http/sources.ts';
 import { liveSourceFromFeeds } from '../../src/live/liveSource.ts';
@@ -144,7 +144,7 @@ export interface ServerFixture {
   stop(): Promise<void>;
 }
 
-export async function startServerFixture(overrides: Partial<AppDeps> = {}, options: { users?: boolean } = {}): Promise<ServerFixture> {
+export async function startServerFixture(overrides: Partial<AppInputs> = {}, options: { users?: boolean } = {}): Promise<ServerFixture> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hearth-server-'));
   const logLines: string[] = [];
   const log = createLogger({ level: 'debug', sink: { write: (line) => logLines.push(line) } });
@@ -204,7 +204,7 @@ export async function startServerFixture(overrides: Partial<AppDeps> = {}, optio
 
   const recorders = new FakeRecorders([...media.values()]);
   recorders.start(100);
-  const app = createApp({
+  const app = composeApp({
     db,
     config,
     log,

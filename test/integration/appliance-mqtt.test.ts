@@ -57,7 +57,7 @@ test('MQTT bridge: discovery, state, motion start/end and (opted-in) thumbnail r
     config: { url: `mqtt://127.0.0.1:${port}`, username: null, password: null, topicPrefix: 'hearth', homeAssistant: true, thumbnails: true },
     log: silentLogger,
     cameras: () => [{ id: 'porch', name: 'Porch' }],
-    states: { states: () => [{ cameraId: 'porch', state: porchState }] },
+    recorders: { states: () => [{ cameraId: 'porch', state: porchState }] },
     events: { onEvent: (l) => (listeners.add(l), () => listeners.delete(l)) },
     readThumbnail: async (path) => {
       assert.equal(path, 'thumbnails/porch/1.jpg');
@@ -131,7 +131,7 @@ test('MQTT bridge: an unreachable broker at start is reported, not thrown, and s
     config: { url: `mqtt://127.0.0.1:${port}`, username: null, password: null, topicPrefix: 'hearth', homeAssistant: true },
     log: silentLogger,
     cameras: () => [{ id: 'porch', name: 'Porch' }],
-    states: { states: () => [{ cameraId: 'porch', state: 'recording' }] },
+    recorders: { states: () => [{ cameraId: 'porch', state: 'recording' }] },
     events: { onEvent: () => () => undefined },
     readThumbnail: async () => Buffer.alloc(0),
     reconnectPeriodMs: 100,
@@ -155,7 +155,7 @@ test('MQTT thumbnails (security M4): off by default; when opted in, never retain
       config: { url: `mqtt://127.0.0.1:${broker.port}`, username: null, password: null, topicPrefix: 'hearth', homeAssistant: true, ...(thumbnails === undefined ? {} : { thumbnails }) },
       log: silentLogger,
       cameras: () => [{ id: cameraId, name: cameraId }],
-      states: { states: () => [{ cameraId, state: 'recording' }] },
+      recorders: { states: () => [{ cameraId, state: 'recording' }] },
       events: { onEvent: (l) => (listeners.add(l), () => listeners.delete(l)) },
       readThumbnail: async () => {
         reads += 1;
@@ -213,7 +213,7 @@ test('MQTT broker outside the LAN (security M4): refused in the config and by th
     config: { url: 'mqtt://203.0.113.7:1883', username: null, password: null, topicPrefix: 'hearth', homeAssistant: true },
     log: silentLogger,
     cameras: () => [],
-    states: { states: () => [] },
+    recorders: { states: () => [] },
     events: { onEvent: () => () => undefined },
     readThumbnail: async () => Buffer.alloc(0),
     reconnectPeriodMs: 100,

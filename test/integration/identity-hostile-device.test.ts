@@ -1,5 +1,5 @@
 /**
- * A device on the LAN can lie (issue 4, "Hostile or broken devices"). A fake ONVIF
+ * A device on the LAN can lie (docs/DESIGN.md, "Every camera call has a deadline"). A fake ONVIF
  * device on loopback answers with entity bombs, a 50 MB body, or a response that never
  * finishes; each must cost bounded time and memory and end in a clear, typed error.
  */

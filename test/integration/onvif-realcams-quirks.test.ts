@@ -1,5 +1,5 @@
 /**
- * The quirks real cameras have (issue 18, "Real devices' ONVIF answers"), each replayed
+ * The quirks real cameras have (README, "Cameras as households own them"), each replayed
  * from ../shared/realcams and each answered as a homeowner needs: a wrong password said
  * as one, refused optional calls leaving one field empty, every XAddr tried IPv4 first,
  * Media2 where Media1 has no stream, a main profile without an encoder resolution.

@@ -1,5 +1,5 @@
 /**
- * Issue 3, "Done means" #1: two cameras recorded for 60 s give contiguous segments, the
+ * docs/DESIGN.md, "Nothing lost": two cameras recorded for 60 s give contiguous segments, the
  * indexed duration matches wall time, every file plays, and camera A's files hold only
  * camera A's picture. Also measures segment gaps and CPU against a bare `ffmpeg -c copy`.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 3, "Done means": kill -9 Hearth mid-recording, restart: reconcile indexes the
+ * docs/DESIGN.md, "Nothing lost": kill -9 Hearth mid-recording, restart: reconcile indexes the
  * orphans, disk and index agree, no orphan ffmpeg remains; and SIGTERM stops every ffmpeg.
  */
 import { test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Issue 3, "Done means": kill -9 of the recorder's ffmpeg, a camera offline for 20 s,
+ * docs/DESIGN.md, "Never silently stop": kill -9 of the recorder's ffmpeg, a camera offline for 20 s,
  * and a wrong password. The three run side by side on separate cameras and data dirs.
  */
 import { describe, test } from 'node:test';
@@ -7,13 +7,16 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startRecorders } from '../../src/recording/startRecorders.ts';
 import { listSegments } from '../../src/recording/segmentRows.ts';
-import { recordingRoot, runIdOfSegment } from '../../src/recording/layout.ts';
+import { recordingRoot } from '../../src/recording/layout.ts';
 import type { BackoffPolicy } from '../../src/util/backoff.ts';
 import { playsWithFfprobe, startTestCamera } from '../helpers/recordingTestCamera.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { clip, makeFixture, sleep, waitFor } from '../helpers/recordingFixture.ts';
 import { childPids, commandLine } from '../helpers/processCpu.ts';
+
+/** The recorder's run id, the last part of a segment's name (`<UTC stamp>-<runId>.mp4`, src/recording/layout.ts). */
+const runIdOf = (file: string): string | undefined => path.basename(file, '.mp4').split('-').at(-1);
 
 const backoff: BackoffPolicy = { baseMs: 500, capMs: 3_000, healthyMs: 60_000, authRetryMs: 60_000 };
 /** ffmpeg needs a few seconds to open and probe a stream before the first fragment. */
@@ -34,7 +37,7 @@ describe('recorder failures', { concurrency: true }, () => {
       await sleep(5_000); // mid-segment
       const pid = recorderPidFor(fixture.dataDir);
       assert.ok(pid, 'recorder ffmpeg not found');
-      const killedRun = runIdOfSegment(path.basename(listSegments(fixture.db, 'garden')[0]!.path));
+      const killedRun = runIdOf(listSegments(fixture.db, 'garden')[0]!.path);
       process.kill(pid, 'SIGKILL');
       const killedAtMs = Date.now();
       await waitFor('a new recorder', () => (recorderPidFor(fixture.dataDir) ?? pid) !== pid, backoff.capMs + 1_000);
@@ -44,14 +47,14 @@ describe('recorder failures', { concurrency: true }, () => {
       await recorders.stop();
 
       const segments = listSegments(fixture.db, 'garden');
-      const ofKilledRun = segments.filter((s) => runIdOfSegment(path.basename(s.path)) === killedRun);
+      const ofKilledRun = segments.filter((s) => runIdOf(s.path) === killedRun);
       assert.ok(ofKilledRun.length >= 2, `the partial segment of the killed run is indexed: ${JSON.stringify(segments)}\n${fixture.logLines.join('\n')}`);
       const partial = ofKilledRun.at(-1)!;
       const probe = playsWithFfprobe(path.join(recordingRoot(fixture.dataDir), partial.path));
       assert.ok(probe.ok, `partial segment does not play: ${probe.error}`);
       assert.ok(probe.durationSeconds >= 2, `partial segment holds ${probe.durationSeconds} s`);
       assert.ok(fixture.logLines.some((l) => l.includes('event=segment.partial_indexed')));
-      const after = segments.find((s) => s.startMs >= partial.endMs && runIdOfSegment(path.basename(s.path)) !== killedRun);
+      const after = segments.find((s) => s.startMs >= partial.endMs && runIdOf(s.path) !== killedRun);
       assert.ok(after, 'recording resumed after the kill');
       console.log(`# kill -9: partial ${probe.durationSeconds.toFixed(1)} s indexed; new ffmpeg after ${restartedAfterMs} ms, recording after ${resumedAfterMs} ms, index gap ${after.startMs - partial.endMs} ms`);
     } finally {

@@ -1,5 +1,5 @@
 /**
- * Issue 3, "Done means": retention by age and by disk budget (oldest first, index kept
+ * docs/DESIGN.md, "Bounded disk", "Right disk": retention by age and by disk budget (oldest first, index kept
  * consistent, events keep footage longer, a jumped clock deletes nothing by age); ENOSPC
  * on a small tmpfs is survived; a recording root without its marker is refused, with why.
  */

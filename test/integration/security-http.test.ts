@@ -1,5 +1,5 @@
 /**
- * The review of 2026-12 (issue 14) against a running server and real SQLite: DNS rebinding
+ * Web security (docs/DESIGN.md, "LAN only") against a running server and real SQLite: DNS rebinding
  * (H1), the throttle race (H2), lockout (M1), audit flooding (M2), password change
  * throttle (L9), weak passwords (L8), forwarded requests (L4).
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 14, media serving: a row's file only from its own camera's folder (L1), snapshots
+ * Media serving (docs/DESIGN.md, "One gate"): a row's file only from its own camera's folder (L1), snapshots
  * bounded box-wide and cached per camera (M5), no old recorded frame for a live-only grant
  * (L6). Real SQLite, real files, real ffmpeg.
  */

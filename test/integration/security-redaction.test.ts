@@ -1,5 +1,5 @@
 /**
- * M3 (issue 14): camera passwords holding '@' or spaces. Redaction takes the userinfo to
+ * Camera passwords holding '@' or spaces. Redaction takes the userinfo to
  * the last '@'; URLs are stored normalized (%40, %20), which real ffmpeg accepts; and the
  * lastError that ffmpeg's own words reach (cameraSupervisor + failureReason) carries no
  * piece of the password, and no URL at all for viewers. Real ffmpeg, GStreamer's RTSP

@@ -47,7 +47,7 @@ test('playback: segment list, HLS playlist with byte ranges, segment bytes with 
     assert.equal(list.headers.get('cache-control'), 'private, no-store');
     const segments = (await list.json()) as Array<{ id: number; start: number; end: number; bytes: number; url: string }>;
     assert.deepEqual(segments.map((s) => s.id), door.segmentIds);
-    assert.deepEqual(segments[0], { id: door.segmentIds[0], start: from, end: from + segmentMs, bytes: door.bytes.length, url: `/api/segments/${door.segmentIds[0]}` });
+    assert.deepEqual(segments[0], { id: door.segmentIds[0], start: from, end: from + segmentMs, startMs: from, endMs: from + segmentMs, bytes: door.bytes.length, url: `/api/segments/${door.segmentIds[0]}` });
     // A range starting mid-segment still finds that segment.
     const mid = (await (await kid.request(`/api/cameras/front-door/segments?from=${from + 5000}&to=${from + 6000}`)).json()) as unknown[];
     assert.equal(mid.length, 1);
@@ -321,7 +321,7 @@ test('bad input is a 4xx with a clear JSON message, never a 500, never a file ou
       ['/api/users/nobody/grants/garden', { method: 'PUT', body: '{}', headers: { 'Content-Type': 'application/json' } }, 404, /no user/],
       ['/api/users/kid/grants/garden', { method: 'PUT', body: '{"scope": "all"}', headers: { 'Content-Type': 'application/json' } }, 400, /scope/],
       ['/api/users/kid/grants/attic', { method: 'PUT', body: '{}', headers: { 'Content-Type': 'application/json' } }, 404, /no camera/],
-      ['/api/nothing-here', undefined, 404, /no such API route/],
+      ['/api/nothing-here', undefined, 404, /no such API route; see src\/http\/API\.md/],
     ];
     let checked = 0;
     for (const [pathname, init, status, message] of cases) {

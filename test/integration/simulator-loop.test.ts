@@ -1,5 +1,5 @@
 /**
- * The simulator's cheap 'loop' media mode (issue 8 storm bench): each camera sends its own
+ * The simulator's cheap 'loop' media mode (bench/storm.ts): each camera sends its own
  * pre-rendered clip by stream copy, so frames still name their camera by the burnt-in code;
  * and the connection gauge sees each RTSP attempt from accept to PLAY.
  */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseConfigDocument } from '../../src/config/parse.ts';
 import { loadConfig, ConfigError } from '../../src/config/load.ts';
+import { readEnv } from '../../src/config/env.ts';
 import { parse as parseYaml } from 'yaml';
 
 function parseText(text: string) {
@@ -76,6 +77,22 @@ test('flags beat environment beat file', () => {
   assert.equal(loadConfig({ port: '9200' }, { HEARTH_CONFIG: file, HEARTH_PORT: '9100' }).http.port, 9200);
   assert.equal(loadConfig({}, { HEARTH_DATA: dir }).dataDir, dir);
   assert.throws(() => loadConfig({ port: 'x' }, {}), /--port: expected a port number/);
+  assert.equal(loadConfig({ defaultDataDir: dir }, {}).dataDir, dir);
+  assert.equal(loadConfig({ defaultDataDir: '/elsewhere' }, { HEARTH_DATA: dir }).dataDir, dir);
+});
+
+test('environment variables are parsed once, and a bad value names the variable and the fix', () => {
+  assert.equal(loadConfig({}, { HEARTH_WSD_PORT: '13702' }).discovery.port, 13702);
+  assert.equal(loadConfig({}, {}).discovery.port, undefined);
+  assert.equal(loadConfig({}, { HEARTH_DISCOVERY: 'off' }).discovery.enabled, false);
+  assert.equal(loadConfig({}, { HEARTH_DISCOVERY: 'on' }).discovery.enabled, true);
+  assert.throws(() => loadConfig({}, { HEARTH_WSD_PORT: 'abc' }), /HEARTH_WSD_PORT: expected a port number from 1 to 65535, got "abc"; unset it/);
+  assert.throws(() => loadConfig({}, { HEARTH_WSD_PORT: '0x50' }), /HEARTH_WSD_PORT/);
+  assert.throws(() => loadConfig({}, { HEARTH_PORT: '80000' }), /HEARTH_PORT: expected a port number/);
+  assert.throws(() => loadConfig({}, { HEARTH_DISCOVERY: 'no' }), /HEARTH_DISCOVERY: expected on or off, got "no"/);
+  assert.throws(() => readEnv({ HEARTH_LOG_LEVEL: 'loud' }), /HEARTH_LOG_LEVEL: expected one of debug, info, warn, error/);
+  assert.equal(readEnv({ HEARTH_ONVIF_WORKER: 'off', HEARTH_LOG_LEVEL: 'debug' }).onvifWorkerOff, true);
+  assert.equal(readEnv({}).logLevel, 'info');
 });
 
 test('unreadable and malformed files name the file', () => {

@@ -4,27 +4,12 @@
  * server's own message, which is written for a homeowner and shown as it is.
  */
 
-export type CameraState =
-  | 'recording'
-  | 'connecting'
-  | 'retrying'
-  | 'offline'
-  | 'auth_failed'
-  | 'identity_mismatch'
-  | 'disk_full'
-  | 'storage_missing'
-  | 'disabled';
+import type { CameraView, MotionEventView, SegmentView, SystemInfo } from '../../src/wire/index.ts';
 
-export interface Camera {
-  id: string;
-  name: string;
-  state: CameraState;
-  lastError: string | null;
-  lastErrorAtMs: number | null;
-  /** How audio is recorded: as sent ("copy"), converted to AAC ("aac"), or not at all ("none"), and why. */
-  audio?: { mode: 'copy' | 'aac' | 'none'; note: string | null } | null;
-  identity: { serial: string | null; verified: boolean };
-}
+export type { CameraState, SystemInfo } from '../../src/wire/index.ts';
+export type Camera = CameraView;
+export type Segment = SegmentView;
+export type MotionEvent = MotionEventView;
 
 export interface Me {
   username: string;
@@ -33,23 +18,6 @@ export interface Me {
   /** Cameras whose recordings / exports this user may have (scopes nest: export ⊂ recordings ⊂ cameras). */
   recordings?: string[];
   export?: string[];
-}
-
-export interface Segment {
-  id: number;
-  start: number;
-  end: number;
-  bytes: number;
-  url: string;
-}
-
-export interface MotionEvent {
-  id: number;
-  camera: string;
-  start: number;
-  end: number | null;
-  score: number;
-  thumbnail: string | null;
 }
 
 export class ApiError extends Error {
@@ -120,41 +88,4 @@ export const exportUrl = (cameraId: string, fromMs: number, toMs: number) =>
   `/api/export?camera=${encodeURIComponent(cameraId)}&from=${Math.floor(fromMs)}&to=${Math.ceil(toMs)}`;
 
 /** GET /api/system (admin): storage, the forecast of days kept, camera states, Hearth's CPU and memory. */
-export interface SystemInfo {
-  atMs: number;
-  storage: { totalBytes: number; usedBytes: number; availableBytes: number; recordingBytes: number; maxDiskPercent: number; rootMissing: boolean };
-  forecast: {
-    recordingBytes: number;
-    bytesPerDay: number | null;
-    allowedBytes: number;
-    daysByDisk: number | null;
-    daysByAge: number;
-    daysKept: number;
-    limitedBy: 'age' | 'disk';
-  };
-  cameras: Array<{
-    id: string;
-    name: string;
-    state: CameraState;
-    lastError: string | null;
-    lastErrorAtMs: number | null;
-    retentionDays: number;
-    recordingBytes: number;
-    oldestMs: number | null;
-    newestMs: number | null;
-  }>;
-  process: {
-    cpuPercent: number;
-    childrenCpuPercent: number | null;
-    children: number | null;
-    rssBytes: number;
-    heapUsedBytes: number;
-    childrenRssBytes: number | null;
-    loadAverage: [number, number, number];
-    cpuCores: number;
-    totalMemoryBytes: number;
-    freeMemoryBytes: number;
-    uptimeMs: number;
-  };
-}
 export const getSystem = () => api<SystemInfo>('/api/system');

@@ -1,26 +1,9 @@
 /** Admin-only API calls used by the settings pages (src/http/API.md "Administration"). */
 import { api } from './api.ts';
+import type { CameraSettingsView, FrameRect } from '../../src/wire/index.ts';
 
-export interface FrameRect {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
-export interface CameraSettings {
-  id: string;
-  name: string;
-  source: 'config' | 'adopted';
-  editable: boolean;
-  configFile: string | null;
-  enabled: boolean;
-  retentionDays: number | null;
-  motion: { enabled: boolean; sensitivity: number; masks: FrameRect[] };
-  onvifUrl: string | null;
-  streams: { main: string | null; sub: string | null };
-  identity: { serial: string | null; hardwareId: string | null; mac: string | null; verified: boolean };
-}
+export type { FrameRect } from '../../src/wire/index.ts';
+export type CameraSettings = CameraSettingsView;
 
 export interface SettingsPatch {
   name?: string;

@@ -1,4 +1,4 @@
--- 002: what the LAN server needs beyond 001 (issue 6). Times are ms since epoch, UTC.
+-- 002: what the LAN server needs beyond 001 (src/http/API.md). Times are ms since epoch, UTC.
 
 -- Who did what to which camera, for "who looked at the nursery camera last night".
 -- `username` is copied, not joined, so the trail survives deleting the user.

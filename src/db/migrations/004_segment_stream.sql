@@ -1,4 +1,4 @@
--- 004: which of the camera's streams a segment holds (issue 18). 'main' is the recording
+-- 004: which of the camera's streams a segment holds (src/recording/subStreamRecorders.ts). 'main' is the recording
 -- itself: the timeline, export, snapshot, events and every existing query read only it.
 -- 'sub' is the camera's H.264 sub stream, recorded beside an H.265 main stream (a few
 -- percent of its bytes, no CPU: stream copy) so browsers without HEVC can play the

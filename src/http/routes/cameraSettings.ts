@@ -22,6 +22,7 @@ import { HttpError, badRequest, notFound } from '../errors.ts';
 import { bodyObject, cameraIdParam } from '../validate.ts';
 import { requireAdmin } from '../session.ts';
 import { privateNoStore } from '../access.ts';
+import type { CameraSettingsView } from '../../wire/settings.ts';
 
 const settingsKeys = ['name', 'enabled', 'retentionDays', 'motion'];
 const motionKeys = ['enabled', 'sensitivity', 'masks'];
@@ -76,7 +77,7 @@ export function parseSettingsPatch(body: Record<string, unknown>): CameraSetting
 export function cameraSettingsRoutes(ctx: RouteContext, configFile: string | null): Router {
   const router = Router();
 
-  const present = (id: string) => {
+  const present = (id: string): CameraSettingsView => {
     const camera = getCamera(ctx.db, id);
     const secrets = getCameraSecrets(ctx.db, id);
     const motion = getMotionSettings(ctx.db, id);

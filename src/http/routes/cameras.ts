@@ -2,7 +2,7 @@
  * Cameras, each through the gate:
  *   GET /api/cameras                       -> [{id, name, state, lastError, lastErrorAtMs, identity: {serial, verified}}]
  *   GET /api/cameras/:id                   -> one of the above
- *   GET /api/cameras/:id/segments?from=&to=[&stream=sub]   -> [{id, start, end, bytes, url}]   (recordings scope; ≤ 24 h;
+ *   GET /api/cameras/:id/segments?from=&to=[&stream=sub]   -> [{id, start, end, startMs, endMs, bytes, url}]   (recordings scope; ≤ 24 h;
  *       the main stream unless stream=sub: an H.265 camera's H.264 sub-stream recording)
  *   GET /api/cameras/:id/snapshot          -> image/jpeg                         (live scope)
  */
@@ -18,6 +18,7 @@ import { cameraIdParam, rangeParams, segmentStreamParam } from '../validate.ts';
 import { currentUser } from '../session.ts';
 import { privateNoStore, requireCamera } from '../access.ts';
 import { withoutUrls } from '../../net/redactCredentials.ts';
+import type { CameraView, SegmentView } from '../../wire/cameras.ts';
 
 export const maxListRangeMs = 24 * 3_600_000;
 /** A day of 10 s segments is 8,640 rows; anything above this is not a real recording. */
@@ -28,7 +29,7 @@ export const liveSnapshotMaxAgeMs = 30_000;
 export function cameraRoutes(ctx: RouteContext): Router {
   const router = Router();
 
-  const view = (camera: CameraRow, admin: boolean) => {
+  const view = (camera: CameraRow, admin: boolean): CameraView => {
     const status = cameraStatusView(ctx.status, camera);
     // Viewers learn why a camera is down, not where it lives (nor any password in its URL).
     if (!admin && status.lastError !== null) status.lastError = withoutUrls(status.lastError);
@@ -65,7 +66,8 @@ export function cameraRoutes(ctx: RouteContext): Router {
     requireCamera(ctx, req, res, id, 'recordings');
     const rows = segmentsOverlapping(ctx.db, id, range.fromMs, range.toMs, maxSegmentRows, stream);
     privateNoStore(res);
-    res.json(rows.map((s) => ({ id: s.id, start: s.startMs, end: s.endMs, bytes: s.bytes, url: `/api/segments/${s.id}` })));
+    // start/end stay for existing clients; startMs/endMs say the unit (src/http/API.md).
+    res.json(rows.map((s): SegmentView => ({ id: s.id, start: s.startMs, end: s.endMs, startMs: s.startMs, endMs: s.endMs, bytes: s.bytes, url: `/api/segments/${s.id}` })));
   });
 
   router.get('/cameras/:id/snapshot', async (req, res) => {

@@ -9,7 +9,7 @@ import { watchLiveGrant } from '../liveGrantWatch.ts';
 import { currentUser } from '../session.ts';
 import { segmentsOverlapping } from '../../playback/mediaRows.ts';
 import { fileOfRow } from '../mediaFiles.ts';
-import { startExport, type ExportPiece } from '../../playback/exportVideo.ts';
+import { startExport, stopExport, type ExportPiece } from '../../playback/exportVideo.ts';
 import type { RouteContext } from '../context.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { cameraIdParam, rangeParams } from '../validate.ts';
@@ -62,7 +62,8 @@ export function exportRoutes(ctx: RouteContext): Router {
     if (pieces.length === 0) throw notFound(`camera ${cameraId} has no recordings between ${range.fromMs} and ${range.toMs}`);
 
     slot.ffmpegStarted = true;
-    const child = startExport(ctx.ffmpegPath, pieces);
+    const job = startExport(ctx.ffmpegPath, pieces);
+    const child = job.process;
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 4000) stderr += chunk.toString();
@@ -75,17 +76,7 @@ export function exportRoutes(ctx: RouteContext): Router {
       });
     });
     void exited.then(releaseSlot);
-    // SIGTERM makes ffmpeg write its trailer: its output must keep draining or it blocks
-    // for ever on a pipe nobody reads (and holds an export slot); SIGKILL if it lingers.
-    const stopChild = (): void => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.stdout.unpipe();
-      child.stdout.resume();
-      child.kill('SIGTERM');
-      setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }, 2_000).unref();
-    };
+    const stopChild = (): void => stopExport(job);
     // A revoked grant, a logout or a deleted user cuts the download like a live stream (L5).
     const stopWatching = watchLiveGrant(ctx, currentUser(res), cameraId, () => {
       ctx.log.info('export cut: the export grant or the session ended', { event: 'export.revoked', camera: cameraId });

@@ -14,6 +14,7 @@ import type { RouteContext } from '../context.ts';
 import { cameraStatusView } from '../sources.ts';
 import { requireAdmin } from '../session.ts';
 import { privateNoStore } from '../access.ts';
+import type { SystemInfo } from '../../wire/system.ts';
 
 /** The same statfs reading retention prunes by; the data dir's disk when the recording root is not there (storage_missing). */
 function diskSpace(root: string, fallback: string): DiskSpace & { rootMissing: boolean } {
@@ -48,7 +49,7 @@ export function systemRoutes(ctx: RouteContext, retention: RetentionConfig): Rou
       cameraDays: cameras.filter((c) => c.enabled).map((c) => c.retentionDays ?? retention.days),
     });
     privateNoStore(res);
-    res.json({
+    const info: SystemInfo = {
       atMs: nowMs,
       storage: { ...disk, recordingBytes, maxDiskPercent: retention.maxDiskPercent },
       forecast,
@@ -65,7 +66,8 @@ export function systemRoutes(ctx: RouteContext, retention: RetentionConfig): Rou
         };
       }),
       process: readProcessStats(nowMs),
-    });
+    };
+    res.json(info);
   });
 
   return router;

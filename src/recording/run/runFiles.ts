@@ -25,77 +25,81 @@ export interface RunFilesOptions {
   clock: SegmentClock;
   /** Default 'main'; an H.265 camera's sub-stream recorder writes to `<camera>.sub` and indexes stream='sub'. */
   stream?: SegmentStream;
+  /** Wall time; default Date.now (the supervisor passes its clock). */
+  now?: () => number;
 }
 
 export class RunFiles {
   /** Folder under the recording root: the camera id, or `<camera>.sub`. */
   private readonly dir: string;
   private readonly stream: SegmentStream;
+  private readonly now: () => number;
 
-  constructor(private readonly o: RunFilesOptions) {
-    this.stream = o.stream ?? 'main';
-    this.dir = streamDirName(o.cameraId, this.stream);
+  constructor(private readonly options: RunFilesOptions) {
+    this.stream = options.stream ?? 'main';
+    this.now = options.now ?? Date.now;
+    this.dir = streamDirName(options.cameraId, this.stream);
   }
 
   /** A segment ffmpeg listed as finished; `quarantined` when another device was found at the address during this run. */
   async indexListed(line: FinishedSegmentLine, quarantined: boolean): Promise<void> {
     const relative = relativeSegmentPath(this.dir, line.basename);
     if (!relative) {
-      this.o.log.error('ffmpeg listed a segment with an unexpected name', { event: 'segment.bad_name', file: line.basename });
+      this.options.log.error('ffmpeg listed a segment with an unexpected name', { event: 'segment.bad_name', file: line.basename });
       return;
     }
-    const absolute = path.join(this.o.root, relative);
+    const absolute = path.join(this.options.root, relative);
     if (quarantined) {
       // Finished after another device was found at the address: never indexed under this camera.
       await this.setAside(absolute);
       return;
     }
-    const times = this.o.clock.place(line.startSeconds, line.endSeconds, line.arrivedAtMs);
-    if (times.reanchored) this.o.log.warn('camera and host clocks drifted; re-anchored segment times', { event: 'segment.reanchored' });
+    const times = this.options.clock.place(line.startSeconds, line.endSeconds, line.arrivedAtMs);
+    if (times.reanchored) this.options.log.warn('camera and host clocks drifted; re-anchored segment times', { event: 'segment.reanchored' });
     try {
       const bytes = statSync(absolute).size;
-      await this.o.indexer.add({ cameraId: this.o.cameraId, startMs: times.startMs, endMs: times.endMs, bytes, path: relative, stream: this.stream }, absolute);
+      await this.options.indexer.add({ cameraId: this.options.cameraId, startMs: times.startMs, endMs: times.endMs, bytes, path: relative, stream: this.stream }, absolute);
     } catch (error) {
-      this.o.log.error('could not index a finished segment', { event: 'segment.index_failed', file: relative, error: (error as Error).message });
+      this.options.log.error('could not index a finished segment', { event: 'segment.index_failed', file: relative, error: (error as Error).message });
     }
   }
 
   /** Sets aside the files of a quarantined run that ffmpeg never listed. */
   async quarantinePartials(runId: string, runStartMs: number, listed: Set<string>): Promise<void> {
-    for (const { dir, name } of this.unlistedFiles(runId, runStartMs, Date.now(), listed)) await this.setAside(path.join(dir, name));
+    for (const { dir, name } of this.unlistedFiles(runId, runStartMs, this.now(), listed)) await this.setAside(path.join(dir, name));
   }
 
   /** The file being written when ffmpeg died is not in the list: probe it, index it if it plays, else remove it. */
   async indexPartials(runId: string, runStartMs: number, listed: Set<string>): Promise<void> {
-    const endedAtMs = Date.now();
+    const endedAtMs = this.now();
     for (const { day, dir, name } of this.unlistedFiles(runId, runStartMs, endedAtMs, listed)) {
       const absolute = path.join(dir, name);
       const probe = await probeSegment(absolute);
       if (!probe) {
         await unlinkIfPresent(absolute);
-        this.o.log.info('removed a segment with no playable video', { event: 'segment.partial_removed', file: name });
+        this.options.log.info('removed a segment with no playable video', { event: 'segment.partial_removed', file: name });
         continue;
       }
-      const times = this.o.clock.placePartial(probe.durationMs, endedAtMs);
+      const times = this.options.clock.placePartial(probe.durationMs, endedAtMs);
       const relative = path.posix.join(this.dir, day, name);
-      await this.o.indexer.add({ cameraId: this.o.cameraId, ...times, bytes: statSync(absolute).size, path: relative, stream: this.stream }, absolute);
-      this.o.log.info('indexed a segment cut short', { event: 'segment.partial_indexed', file: relative, durationMs: probe.durationMs });
+      await this.options.indexer.add({ cameraId: this.options.cameraId, ...times, bytes: statSync(absolute).size, path: relative, stream: this.stream }, absolute);
+      this.options.log.info('indexed a segment cut short', { event: 'segment.partial_indexed', file: relative, durationMs: probe.durationMs });
     }
   }
 
   ensureDayDirs(nowMs: number): void {
     // ffmpeg's segment muxer does not create directories: make today's and tomorrow's ahead of midnight.
     for (const ms of [nowMs, nowMs + 86_400_000]) {
-      mkdirSync(path.join(cameraDir(this.o.root, this.dir), dayDirName(ms)), { recursive: true, mode: 0o750 });
+      mkdirSync(path.join(cameraDir(this.options.root, this.dir), dayDirName(ms)), { recursive: true, mode: 0o750 });
     }
   }
 
   private async setAside(absolute: string): Promise<void> {
     try {
-      await quarantineFile(this.o.root, this.o.cameraId, absolute);
-      this.o.log.warn('segment set aside: it may show another camera', { event: 'segment.quarantined', file: path.basename(absolute) });
+      await quarantineFile(this.options.root, this.options.cameraId, absolute);
+      this.options.log.warn('segment set aside: it may show another camera', { event: 'segment.quarantined', file: path.basename(absolute) });
     } catch (error) {
-      this.o.log.error('could not set aside a suspect segment; removing it', { event: 'segment.quarantine_failed', file: path.basename(absolute), error: (error as Error).message });
+      this.options.log.error('could not set aside a suspect segment; removing it', { event: 'segment.quarantine_failed', file: path.basename(absolute), error: (error as Error).message });
       await unlinkIfPresent(absolute);
     }
   }
@@ -105,7 +109,7 @@ export class RunFiles {
     const suffix = `-${runId}${segmentExtension}`;
     const found: { day: string; dir: string; name: string }[] = [];
     for (const day of new Set([dayDirName(runStartMs), dayDirName(endedAtMs)])) {
-      const dir = path.join(cameraDir(this.o.root, this.dir), day);
+      const dir = path.join(cameraDir(this.options.root, this.dir), day);
       try {
         for (const name of readdirSync(dir).filter((n) => n.endsWith(suffix) && !listed.has(n)).sort()) found.push({ day, dir, name });
       } catch (error) {

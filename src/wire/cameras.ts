@@ -1,0 +1,53 @@
+/**
+ * The camera answers of the HTTP API (src/http/API.md), shared by the server and the web
+ * UI. Types only: web/ imports this with `import type`, so no runtime code of src/ reaches
+ * the browser bundle, and a new camera state is added here and nowhere else.
+ */
+
+/** A camera's visible state (INTERFACE.md `state`). */
+export type CameraState =
+  | 'recording'
+  | 'connecting'
+  | 'retrying'
+  | 'offline'
+  | 'auth_failed'
+  | 'identity_mismatch'
+  | 'disk_full'
+  | 'storage_missing'
+  | 'disabled';
+
+/** How audio is recorded: as sent ("copy"), converted to AAC ("aac": it does not fit MP4), or not at all ("none"). */
+export type AudioMode = 'copy' | 'aac' | 'none';
+
+/** GET /api/cameras (each) and GET /api/cameras/:id. */
+export interface CameraView {
+  id: string;
+  name: string;
+  state: CameraState;
+  lastError: string | null;
+  lastErrorAtMs: number | null;
+  /** How audio is recorded, and why, for the camera page. */
+  audio?: { mode: AudioMode; note: string | null } | null;
+  identity: { serial: string | null; verified: boolean };
+}
+
+/** GET /api/cameras/:id/segments (each). `start`/`end` are the original names; `startMs`/`endMs` carry the same value with its unit. */
+export interface SegmentView {
+  id: number;
+  start: number;
+  end: number;
+  startMs: number;
+  endMs: number;
+  bytes: number;
+  url: string;
+}
+
+/** GET /api/events (each) and GET /api/events/:id. `end` is null while the event lasts. */
+export interface MotionEventView {
+  id: number;
+  camera: string;
+  start: number;
+  end: number | null;
+  score: number;
+  thumbnail: string | null;
+}
