@@ -10,7 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { ScenePreset } from '../src/simulator/index.ts';
-import { scoreEvents, type SceneScore } from '../src/motion/score.ts';
+import { scoreEvents, type SceneScore } from '../test/helpers/eventScore.ts';
 import { lavfiScenes } from './motionScenes.ts';
 import { runOffline } from './motionRun.ts';
 import { runLiveScene } from './motionLive.ts';

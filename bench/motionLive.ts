@@ -7,7 +7,7 @@ import { startSimulator, type ScenePreset } from '../src/simulator/index.ts';
 import { startFrameSource } from '../src/motion/frameSource.ts';
 import { MotionDetector, type Rect } from '../src/motion/detector.ts';
 import { EventTracker, defaultEventPolicy } from '../src/motion/events.ts';
-import { scoreEvents, type SceneScore, type ScoredEvent, type TruthInterval } from '../src/motion/score.ts';
+import { scoreEvents, type SceneScore, type ScoredEvent, type TruthInterval } from '../test/helpers/eventScore.ts';
 import { silentLogger } from '../src/log.ts';
 
 /**

@@ -10,7 +10,7 @@ import { motionFrameArgs } from '../src/ffmpeg/args.ts';
 import { MotionDetector, type Rect } from '../src/motion/detector.ts';
 import { EventTracker, defaultEventPolicy, type EventPolicy } from '../src/motion/events.ts';
 import { Y4mReader } from '../src/motion/y4mReader.ts';
-import type { ScoredEvent } from '../src/motion/score.ts';
+import type { ScoredEvent } from '../test/helpers/eventScore.ts';
 
 export interface OfflineRunOptions {
   inputUrl: string;

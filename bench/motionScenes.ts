@@ -4,7 +4,7 @@
  * little sensor noise everywhere, and per scene: objects crossing, brightness steps,
  * an IR-style switch to greyscale, or heavy noise.
  */
-import type { TruthInterval } from '../src/motion/score.ts';
+import type { TruthInterval } from '../test/helpers/eventScore.ts';
 import { backdropGraph, crossingsGraph, type Crossing as OsdCrossing } from '../test/helpers/osdScene.ts';
 
 export interface LavfiScene {

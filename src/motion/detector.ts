@@ -261,9 +261,3 @@ export class MotionDetector {
     this.framesSinceSeed = 0;
   }
 }
-
-/** The verdict's region as a plain object (allocates: call on event updates, not per frame). */
-export function verdictRegion(v: FrameVerdict): Rect {
-  const round = (n: number): number => Math.round(n * 10_000) / 10_000;
-  return { x: round(v.regionX), y: round(v.regionY), w: round(v.regionW), h: round(v.regionH) };
-}

@@ -1,7 +1,9 @@
 /**
- * The SQL of motion events (table `events`, migration 001). A row is inserted when an
- * event starts (end_ms NULL: "open"), updated as its peak rises, and closed when it ends;
- * so a crash mid-event leaves an open row that the next start closes (closeOpenEvents).
+ * All the SQL of motion events (table `events`, migration 001): the motion pipeline's writes
+ * and the server's reads. A row is inserted when an event starts (end_ms NULL: "open"),
+ * updated as its peak rises, and closed when it ends; so a crash mid-event leaves an open
+ * row that the next start closes (closeOpenEvents). The rows carry their camera, so the
+ * server resolves every id to a camera before the gate.
  */
 import type { Db } from '../db/connection.ts';
 import type { Rect } from './detector.ts';
@@ -62,7 +64,7 @@ export function closeOpenEvents(db: Db, cameraId: string, nowMs: number, staleCa
   return open.map((r) => r.id);
 }
 
-export function getEvent(db: Db, id: number): EventRow | null {
+export function eventById(db: Db, id: number): EventRow | null {
   const row = db.prepare(`SELECT ${columns} FROM events WHERE id = ?`).get(id) as RawEventRow | undefined;
   return row ? toEventRow(row) : null;
 }
@@ -82,13 +84,17 @@ export function listCameraEvents(db: Db, cameraId: string, fromMs: number, toMs:
   return rows.map(toEventRow);
 }
 
-/** The newest events across the given cameras (the caller passes only cameras the user may see). */
-export function latestEvents(db: Db, cameraIds: readonly string[], limit: number): EventRow[] {
+/** Events of the given cameras starting in [fromMs, toMs), newest first. Callers pass only cameras the gate allowed. */
+export function eventsOf(db: Db, cameraIds: readonly string[], fromMs: number, toMs: number, limit: number): EventRow[] {
   if (cameraIds.length === 0) return [];
   const placeholders = cameraIds.map(() => '?').join(', ');
   const rows = db
-    .prepare(`SELECT ${columns} FROM events WHERE camera_id IN (${placeholders}) ORDER BY start_ms DESC LIMIT ?`)
-    .all(...cameraIds, limit) as RawEventRow[];
+    .prepare(
+      `SELECT ${columns} FROM events
+        WHERE camera_id IN (${placeholders}) AND start_ms >= ? AND start_ms < ?
+        ORDER BY start_ms DESC, id DESC LIMIT ?`,
+    )
+    .all(...cameraIds, fromMs, toMs, limit) as RawEventRow[];
   return rows.map(toEventRow);
 }
 

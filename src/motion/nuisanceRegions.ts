@@ -18,6 +18,7 @@
  * Allocation-free per frame; grouping runs once per second on the bins.
  */
 import type { Rect } from './watchArea.ts';
+import { area, clampInt, forEachNear } from './blockGrid.ts';
 
 export interface NuisanceOptions {
   blocksX: number;
@@ -230,20 +231,12 @@ export class NuisanceRegions {
         if (bx > x1) x1 = bx;
         if (by < y0) y0 = by;
         if (by > y1) y1 = by;
-        // A block of slack: the strokes of neighbouring characters join into one line.
-        for (let dy = -2; dy <= 2; dy++) {
-          const y = by + dy;
-          if (y < 0 || y >= blocksY) continue;
-          for (let dx = -2; dx <= 2; dx++) {
-            const x = bx + dx;
-            if (x < 0 || x >= blocksX) continue;
-            const n = y * blocksX + x;
-            if (persistent[n] === 1 && group[n] === -1) {
-              group[n] = start;
-              stack[top++] = n;
-            }
+        forEachNear(b, blocksX, blocksY, (n) => {
+          if (persistent[n] === 1 && group[n] === -1) {
+            group[n] = start;
+            stack[top++] = n;
           }
-        }
+        });
       }
       if (count < 2) continue;
       if (this.activeAreaAround(start, slot) > maxComponentRatio * count) continue;
@@ -276,19 +269,9 @@ export class NuisanceRegions {
     for (let b = 0; b < this.blocks; b++) if (group[b] === start) mark(b);
     const limit = this.blocks;
     for (let head = 0; head < marked && marked < limit; head++) {
-      const b = seenList[head]!;
-      const bx = b % blocksX;
-      const by = (b - bx) / blocksX;
-      for (let dy = -2; dy <= 2; dy++) {
-        const y = by + dy;
-        if (y < 0 || y >= blocksY) continue;
-        for (let dx = -2; dx <= 2; dx++) {
-          const x = bx + dx;
-          if (x < 0 || x >= blocksX) continue;
-          const n = y * blocksX + x;
-          if (seen[n] === 0 && binActive[n * bins + slot]! > 0) mark(n);
-        }
-      }
+      forEachNear(seenList[head]!, blocksX, blocksY, (n) => {
+        if (seen[n] === 0 && binActive[n * bins + slot]! > 0) mark(n);
+      });
     }
     for (let i = 0; i < marked; i++) seen[seenList[i]!] = 0;
     return marked;
@@ -400,12 +383,4 @@ export class NuisanceRegions {
     }
     this.version++;
   }
-}
-
-function area(x0: number, y0: number, x1: number, y1: number): number {
-  return (x1 - x0 + 1) * (y1 - y0 + 1);
-}
-
-function clampInt(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
 }

@@ -9,9 +9,9 @@ import { getCameraSecrets, listCameras } from '../cameras/cameraRows.ts';
 import { getMotionSettings } from '../cameras/cameraSettings.ts';
 import { DetectorOptionsError, type Rect } from './detector.ts';
 import { defaultEventPolicy, type EventPolicy } from './events.ts';
-import { startCameraWorker, type CameraWorker, type MotionEventNotice } from './cameraWorker.ts';
+import { startCameraMotion, type CameraMotion, type MotionEventNotice } from './cameraMotion.ts';
 
-export type { MotionEventNotice } from './cameraWorker.ts';
+export type { MotionEventNotice } from './cameraMotion.ts';
 export type { Rect } from './detector.ts';
 
 export interface MotionCamera {
@@ -61,7 +61,7 @@ export const defaultMotionWidth = 320;
 export function startMotion(options: MotionOptions): MotionService {
   const policy: EventPolicy = { ...defaultEventPolicy, ...options.policy };
   const listeners = new Set<(notice: MotionEventNotice) => void>();
-  const workers = new Map<string, { worker: CameraWorker; key: string }>();
+  const workers = new Map<string, { worker: CameraMotion; key: string }>();
   const log = options.log;
 
   const notify = (notice: MotionEventNotice): void => {
@@ -85,9 +85,9 @@ export function startMotion(options: MotionOptions): MotionService {
   };
 
   const start = (camera: MotionCamera, url: string, key: string): void => {
-    let worker: CameraWorker;
+    let worker: CameraMotion;
     try {
-      worker = startCameraWorker({
+      worker = startCameraMotion({
         db: options.db,
         log,
         dataDir: options.dataDir,

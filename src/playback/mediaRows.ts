@@ -1,7 +1,7 @@
 /**
- * Read-only SQL the LAN server uses to find media: segments and events by id or time
- * range. The rows carry their camera, so every id is resolved to a camera before the gate.
- * Rows being deleted (`deleting = 1`) are never served.
+ * Read-only SQL the LAN server uses to find recorded segments by id or time range (events:
+ * src/motion/eventRows.ts). The rows carry their camera, so every id is resolved to a
+ * camera before the gate. Rows being deleted (`deleting = 1`) are never served.
  */
 import type { Db } from '../db/sqlite.ts';
 import type { SegmentRow, SegmentStream } from '../recording/segmentRows.ts';
@@ -9,18 +9,7 @@ import type { SegmentRow, SegmentStream } from '../recording/segmentRows.ts';
 /** A segment row as served: rows being deleted never reach here, so no `deleting` flag. */
 export type MediaSegment = Omit<SegmentRow, 'deleting'>;
 
-export interface MediaEvent {
-  id: number;
-  cameraId: string;
-  startMs: number;
-  endMs: number | null;
-  score: number;
-  /** Relative to the data dir. */
-  thumbnailPath: string | null;
-}
-
 const segmentColumns = 'id, camera_id AS cameraId, start_ms AS startMs, end_ms AS endMs, bytes, path, stream';
-const eventColumns = 'id, camera_id AS cameraId, start_ms AS startMs, end_ms AS endMs, score, thumbnail_path AS thumbnailPath';
 
 export function segmentById(db: Db, id: number): MediaSegment | null {
   return (db.prepare(`SELECT ${segmentColumns} FROM segments WHERE id = ? AND deleting = 0`).get(id) as MediaSegment | undefined) ?? null;
@@ -46,21 +35,4 @@ export function newestSegments(db: Db, cameraId: string, limit: number): MediaSe
   return db
     .prepare(`SELECT ${segmentColumns} FROM segments WHERE camera_id = ? AND stream = 'main' AND deleting = 0 ORDER BY start_ms DESC LIMIT ?`)
     .all(cameraId, limit) as MediaSegment[];
-}
-
-export function eventById(db: Db, id: number): MediaEvent | null {
-  return (db.prepare(`SELECT ${eventColumns} FROM events WHERE id = ?`).get(id) as MediaEvent | undefined) ?? null;
-}
-
-/** Events of the given cameras starting in [fromMs, toMs), newest first. Callers pass only cameras the gate allowed. */
-export function eventsOf(db: Db, cameraIds: readonly string[], fromMs: number, toMs: number, limit: number): MediaEvent[] {
-  if (cameraIds.length === 0) return [];
-  const placeholders = cameraIds.map(() => '?').join(', ');
-  return db
-    .prepare(
-      `SELECT ${eventColumns} FROM events
-        WHERE camera_id IN (${placeholders}) AND start_ms >= ? AND start_ms < ?
-        ORDER BY start_ms DESC, id DESC LIMIT ?`,
-    )
-    .all(...cameraIds, fromMs, toMs, limit) as MediaEvent[];
 }

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ffmpegPathSync } from '../../src/ffmpeg/locate.ts';
-import type { TruthInterval } from '../../src/motion/score.ts';
+import type { TruthInterval } from './eventScore.ts';
 
 export const sceneWidth = 640;
 export const sceneHeight = 360;

@@ -15,7 +15,7 @@ import { openDatabase, type Db } from '../../src/db/connection.ts';
 import { upsertCamera } from '../../src/cameras/cameraRows.ts';
 import { createLogger } from '../../src/log.ts';
 import { startMotion, type MotionEventNotice, type Rect } from '../../src/motion/service.ts';
-import { getEvent, listCameraEvents } from '../../src/motion/eventRows.ts';
+import { eventById, listCameraEvents } from '../../src/motion/eventRows.ts';
 import { decodeRgb, imageInfo } from '../../src/motion/thumbnail.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { simulatorOsdMask } from '../../bench/motionLive.ts';
@@ -116,7 +116,7 @@ test('a person crossing a simulated camera is one event with a thumbnail showing
   assert.ok(ended.firstMotionMs < truth.endMs && ended.lastMotionMs > truth.startMs, 'the event overlaps the true crossing');
   assert.ok(ended.detectedAtMs - truth.startMs < 3_000, `detected ${ended.detectedAtMs - truth.startMs} ms after the person appeared`);
 
-  const row = getEvent(db, ended.eventId);
+  const row = eventById(db, ended.eventId);
   assert.ok(row && row.endMs !== null);
   assert.equal(row.cameraId, 'porch');
   assert.equal(row.startMs, ended.firstMotionMs - 2_000, 'pre-roll');
@@ -155,8 +155,8 @@ test('kill -9 mid-event closes the event at the next start; a stop mid-event clo
   const lines: MotionEventNotice[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line) as MotionEventNotice));
   const first = await waitFor('an event in the child', 20_000, () => lines.find((n) => n.type === 'start'));
-  assert.equal(getEvent(db, first.eventId)?.endMs, null, 'open while in progress');
-  await waitFor('the first thumbnail', 5_000, () => getEvent(db, first.eventId)?.thumbnailPath ?? null);
+  assert.equal(eventById(db, first.eventId)?.endMs, null, 'open while in progress');
+  await waitFor('the first thumbnail', 5_000, () => eventById(db, first.eventId)?.thumbnailPath ?? null);
   child.kill('SIGKILL');
   await new Promise((resolve) => child.once('close', resolve));
   const crashedAtMs = Date.now();
@@ -165,7 +165,7 @@ test('kill -9 mid-event closes the event at the next start; a stop mid-event clo
 
   const motion = startOneCameraMotion(db, dataDir, 'porch', endlessMotionScene);
   t.after(() => motion.stop());
-  const recovered = getEvent(db, first.eventId);
+  const recovered = eventById(db, first.eventId);
   assert.ok(recovered && recovered.endMs !== null, 'the crashed run\'s event is closed at start');
   assert.ok(recovered.endMs >= recovered.startMs && recovered.endMs <= crashedAtMs + 1_000);
   assert.ok(recovered.thumbnailPath && existsSync(path.join(dataDir, recovered.thumbnailPath)), 'and keeps its thumbnail');
@@ -175,7 +175,7 @@ test('kill -9 mid-event closes the event at the next start; a stop mid-event clo
   const second = await waitFor('the motion to be picked up again', 20_000, () => notices.find((n) => n.type === 'start'));
   assert.notEqual(second.eventId, first.eventId);
   await motion.stop();
-  const stopped = getEvent(db, second.eventId);
+  const stopped = eventById(db, second.eventId);
   assert.ok(stopped && stopped.endMs !== null, 'a stop mid-event closes the event');
   assert.ok(stopped.endMs <= Date.now() && stopped.endMs >= second.firstMotionMs);
   assert.ok(stopped.thumbnailPath && existsSync(path.join(dataDir, stopped.thumbnailPath)));

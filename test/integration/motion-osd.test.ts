@@ -18,7 +18,7 @@ import { startMotion, type MotionEventNotice, type Rect } from '../../src/motion
 import { listCameraEvents } from '../../src/motion/eventRows.ts';
 import { getLearnedRegions } from '../../src/motion/learnedRegionRows.ts';
 import { covers } from '../../src/motion/suggestedMasks.ts';
-import { scoreEvents } from '../../src/motion/score.ts';
+import { scoreEvents } from '../helpers/eventScore.ts';
 import { renderScene, sceneHeight, sceneTruth, sceneWidth, standardScript, type OsdSceneScript } from '../helpers/osdScene.ts';
 
 /** Seconds of the OSD line 'YYYY-MM-DD HH:MM:SS' drawn at (x, y): its last ~50 px at fontsize 22. */

@@ -7,8 +7,8 @@ import { EventTracker, defaultEventPolicy, EventPolicyError, type EventStep } fr
 import type { FrameVerdict } from '../../src/motion/detector.ts';
 import { openDatabase } from '../../src/db/connection.ts';
 import { upsertCamera } from '../../src/cameras/cameraRows.ts';
-import { closeEvent, closeOpenEvents, getEvent, insertOpenEvent, latestEvents, listCameraEvents, updateEventPeak } from '../../src/motion/eventRows.ts';
-import { scoreEvents } from '../../src/motion/score.ts';
+import { closeEvent, closeOpenEvents, eventById, eventsOf, insertOpenEvent, listCameraEvents, updateEventPeak } from '../../src/motion/eventRows.ts';
+import { scoreEvents } from '../helpers/eventScore.ts';
 import { startMotion } from '../../src/motion/service.ts';
 import { createLogger } from '../../src/log.ts';
 
@@ -108,23 +108,23 @@ test('event rows: open, peak, close, stale recovery and the two indexed queries'
   const a = insertOpenEvent(db, { cameraId: 'porch', startMs: 10_000, score: 0.01, region });
   updateEventPeak(db, a, { score: 0.2, region: { ...region, w: 0.5 } });
   closeEvent(db, a, 19_000);
-  assert.deepEqual(getEvent(db, a), { id: a, cameraId: 'porch', startMs: 10_000, endMs: 19_000, score: 0.2, region: { ...region, w: 0.5 }, thumbnailPath: null });
+  assert.deepEqual(eventById(db, a), { id: a, cameraId: 'porch', startMs: 10_000, endMs: 19_000, score: 0.2, region: { ...region, w: 0.5 }, thumbnailPath: null });
   closeEvent(db, a, 50_000);
-  assert.equal(getEvent(db, a)?.endMs, 19_000, 'closing twice does not move the end');
+  assert.equal(eventById(db, a)?.endMs, 19_000, 'closing twice does not move the end');
 
   // A crash leaves two open rows; the next start closes them, bounded by the cap and by now.
   const b = insertOpenEvent(db, { cameraId: 'porch', startMs: 100_000, score: 0.1, region });
   const c = insertOpenEvent(db, { cameraId: 'porch', startMs: 119_000, score: 0.1, region });
   const g = insertOpenEvent(db, { cameraId: 'garden', startMs: 105_000, score: 0.1, region });
   assert.deepEqual(closeOpenEvents(db, 'porch', 120_000, 12_000).sort(), [b, c].sort());
-  assert.equal(getEvent(db, b)?.endMs, 112_000);
-  assert.equal(getEvent(db, c)?.endMs, 120_000);
-  assert.equal(getEvent(db, g)?.endMs, null, 'other cameras are untouched');
+  assert.equal(eventById(db, b)?.endMs, 112_000);
+  assert.equal(eventById(db, c)?.endMs, 120_000);
+  assert.equal(eventById(db, g)?.endMs, null, 'other cameras are untouched');
 
   assert.deepEqual(listCameraEvents(db, 'porch', 15_000, 105_000, 600_000).map((e) => e.id), [a, b]);
   assert.deepEqual(listCameraEvents(db, 'porch', 20_000, 99_000, 600_000).map((e) => e.id), []);
-  assert.deepEqual(latestEvents(db, ['porch', 'garden'], 2).map((e) => e.id), [c, g]);
-  assert.deepEqual(latestEvents(db, [], 5), []);
+  assert.deepEqual(eventsOf(db, ['porch', 'garden'], 0, Number.MAX_SAFE_INTEGER, 2).map((e) => e.id), [c, g]);
+  assert.deepEqual(eventsOf(db, [], 0, Number.MAX_SAFE_INTEGER, 5), []);
   const plan = db.prepare("EXPLAIN QUERY PLAN SELECT id FROM events WHERE camera_id = 'porch' AND start_ms >= 0 AND start_ms < 5 AND (end_ms IS NULL OR end_ms >= 0)").all() as Array<{ detail: string }>;
   assert.match(plan.map((p) => p.detail).join(' '), /events_by_camera_start/);
 });

@@ -9,7 +9,7 @@
 import { Router } from 'express';
 import path from 'node:path';
 import { visibleCameraIds } from '../../auth/gate.ts';
-import { eventById, eventsOf, type MediaEvent } from '../../playback/mediaRows.ts';
+import { eventById, eventsOf, type EventRow } from '../../motion/eventRows.ts';
 import { fileOfRow } from '../mediaFiles.ts';
 import type { MotionEventView } from '../../wire/cameras.ts';
 import type { RouteContext } from '../context.ts';
@@ -24,7 +24,7 @@ const thumbnailsDirName = 'thumbnails';
 const defaultEventSpanMs = 7 * 24 * 3_600_000;
 const maxEventSpanMs = 31 * 24 * 3_600_000;
 
-function view(event: MediaEvent): MotionEventView {
+function view(event: EventRow): MotionEventView {
   return {
     id: event.id,
     camera: event.cameraId,

@@ -11,11 +11,6 @@ import type { RtpListener, RtpPacketInfo, RtpTrack, TrackKind, TrackMedia } from
 /** 4 MiB: a keyframe burst from ffmpeg must not overflow while Node is busy elsewhere. */
 const receiveBufferBytes = 4 * 1024 * 1024;
 
-export interface FirstPacket {
-  arrivalMs: number;
-  timestamp: number;
-}
-
 export class UdpRtpFeed implements RtpTrack {
   private readonly listeners = new Set<RtpListener>();
   private mediaInfo: TrackMedia | undefined;

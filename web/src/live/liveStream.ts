@@ -14,6 +14,7 @@
  */
 import { initSegmentLength, streamCodecs } from '../../../src/mp4/index.ts';
 import { BufferFeeder, concat } from './bufferFeeder.ts';
+import { showState } from '../observableState.ts';
 
 export type LiveStatus =
   | { kind: 'idle' }
@@ -53,11 +54,6 @@ function mediaSourceCtor(): MediaSourceCtor | null {
   // iOS Safari 17+ offers only ManagedMediaSource; everything else MediaSource.
   const w = window as unknown as { ManagedMediaSource?: MediaSourceCtor; MediaSource?: MediaSourceCtor };
   return w.ManagedMediaSource ?? w.MediaSource ?? null;
-}
-
-export function liveSupported(mime: string): boolean {
-  const ctor = mediaSourceCtor();
-  return ctor !== null && ctor.isTypeSupported(mime);
 }
 
 export class LiveStream {
@@ -260,12 +256,12 @@ export class LiveStream {
     }
   }
 
-  /** Marks the video element with the time of its first painted frame (ms since navigation), for the tests' note. */
+  /** Publishes the time of the first painted frame (ms since navigation) as observable state. */
   private reportFirstFrame(): void {
     if (this.firstFrameReported) return;
     this.firstFrameReported = true;
     const { video } = this.options;
-    const mark = () => video.setAttribute('data-first-frame-ms', String(Math.round(performance.now())));
+    const mark = () => showState(video, 'firstFrameMs', Math.round(performance.now()));
     if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(mark);
     else mark();
   }

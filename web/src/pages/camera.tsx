@@ -85,13 +85,13 @@ export function CameraPage({ cameraId }: { cameraId: string; me: Me }) {
         <button type="button" onClick={toggleFullscreen} title="Fullscreen (f)">
           Fullscreen
         </button>
-        <a class="button" href={snapshotUrl(camera.id)} download={`${camera.id}-snapshot.jpg`}>
+        <a class="button-link" href={snapshotUrl(camera.id)} download={`${camera.id}-snapshot.jpg`}>
           Snapshot
         </a>
-        <a class="button" href={href(['timeline', camera.id])}>
+        <a class="button-link" href={href(['timeline', camera.id])}>
           Timeline
         </a>
-        <a class="button" href={href(['events'], { camera: camera.id })}>
+        <a class="button-link" href={href(['events'], { camera: camera.id })}>
           Events
         </a>
       </div>

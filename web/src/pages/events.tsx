@@ -8,7 +8,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getCameras, getEvents, thumbnailUrl, type Camera, type Me, type MotionEvent } from '../api.ts';
 import { href, navigate } from '../router.ts';
-import { RecordedVideo } from '../components/playerRecorded.tsx';
+import { RecordedVideo } from '../components/recordedVideo.tsx';
 import { clockTime, dateTime, dayMs, duration, localDayKey, nextLocalDay, parseDayKey } from '../playback/timeFormat.ts';
 import './events.css';
 

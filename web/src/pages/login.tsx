@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, login, setup } from '../api.ts';
+import { ErrorAlert } from '../components/errorAlert.tsx';
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
   const [firstRun, setFirstRun] = useState<boolean | null>(null);
@@ -79,11 +80,7 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
             <input name="repeat" type="password" autocomplete="new-password" value={repeat} onInput={(e) => setRepeat(e.currentTarget.value)} required />
           </label>
         )}
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorAlert message={error} />
         <button type="submit" class="primary" disabled={busy}>
           {firstRun ? 'Create admin' : 'Log in'}
         </button>

@@ -8,9 +8,9 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getCameras, getEvents, getSegments, type Camera, type Me } from '../api.ts';
 import { href, navigate } from '../router.ts';
 import { useKeys } from '../shortcuts.ts';
-import { RecordedVideo } from '../components/playerRecorded.tsx';
+import { RecordedVideo } from '../components/recordedVideo.tsx';
 import { Scrubber, clampView, type ScrubberView, type TimeRange } from '../components/scrubber.tsx';
-import type { RecordedPlayback as RecordedPlayer } from '../playback/playbackEngine.ts';
+import type { RecordedPlayback } from '../playback/videoPlayback.ts';
 import { dayMs, hourMs, localDayStart, minuteMs } from '../playback/timeFormat.ts';
 import { CameraPicker, TimelineHeader } from './timeline/timelineHeader.tsx';
 import { TimelineControls } from './timeline/timelineControls.tsx';
@@ -75,7 +75,7 @@ interface TimelineProps {
 }
 
 function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }: TimelineProps) {
-  const playerRef = useRef<RecordedPlayer | null>(null);
+  const playerRef = useRef<RecordedPlayback | null>(null);
   const [view, setView] = useState<ScrubberView>(() => {
     const at = initialMs ?? Date.now();
     return clampView({ startMs: at - 0.7 * hourMs, spanMs: hourMs });

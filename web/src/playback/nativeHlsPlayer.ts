@@ -6,7 +6,8 @@
  * EXT-X-PROGRAM-DATE-TIME. Gaps between recordings take no media time. At the end of the
  * hour it moves on to the next playlist.
  */
-import type { PlayerStatus, RecordedPlayback } from './playbackEngine.ts';
+import { VideoElementPlayback, type PlayerStatus, type RecordedPlayback } from './videoPlayback.ts';
+import { showState } from '../observableState.ts';
 
 /** How much wall time one playlist spans (the route allows up to 24 h). */
 const windowMs = 60 * 60_000;
@@ -56,34 +57,30 @@ export function wallTimeOf(spans: readonly PlaylistSpan[], mediaSeconds: number)
   return found ? found.wallStartMs + Math.min(mediaSeconds - found.mediaStart, found.durationSeconds) * 1000 : null;
 }
 
-export class NativeHlsPlayer implements RecordedPlayback {
+export class NativeHlsPlayer extends VideoElementPlayback implements RecordedPlayback {
   /** Native HLS plays the recording as it is. */
   readonly sourceNote: string | null = null;
   private spans: PlaylistSpan[] = [];
   private generation = 0;
-  private wantPlaying = true;
-  private speed = 1;
-  private seekStartedAt: number | null = null;
-  private seekMediaTime = 0;
   private newestTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly listeners: Array<[string, EventListener]> = [];
 
   constructor(
-    private readonly video: HTMLVideoElement,
+    video: HTMLVideoElement,
     private readonly cameraId: string,
-    private readonly onStatus: (status: PlayerStatus) => void,
+    onStatus: (status: PlayerStatus) => void,
   ) {
-    const on = (type: string, listener: EventListener) => {
-      video.addEventListener(type, listener);
-      this.listeners.push([type, listener]);
-    };
-    on('playing', () => this.onStatus({ phase: 'playing', message: null }));
-    on('waiting', () => this.wantPlaying && this.onStatus({ phase: 'waiting', message: null }));
-    on('timeupdate', () => this.onTimeUpdate());
-    on('ended', () => this.onEnded());
-    on('error', () => {
-      if (video.getAttribute('src')) this.onStatus({ phase: 'error', message: `The browser could not play this recording's playlist (${video.error?.message || 'media error ' + (video.error?.code ?? '?')}).` });
+    super(video, onStatus);
+    this.on('playing', () => this.emit('playing', null));
+    this.on('waiting', () => this.wantPlaying && this.emit('waiting', null));
+    this.on('timeupdate', () => this.noteSeekProgress());
+    this.on('ended', () => this.onEnded());
+    this.on('error', () => {
+      if (video.getAttribute('src')) this.emit('error', `The browser could not play this recording's playlist (${video.error?.message || 'media error ' + (video.error?.code ?? '?')}).`);
     });
+  }
+
+  protected loaded(): boolean {
+    return this.spans.length > 0;
   }
 
   wallNow(): number | null {
@@ -91,46 +88,20 @@ export class NativeHlsPlayer implements RecordedPlayback {
   }
 
   async seek(wallMs: number): Promise<void> {
-    this.seekStartedAt = performance.now();
+    this.seekStarted();
     const t = this.spans.length ? mediaTimeOf(this.spans, wallMs) : null;
     if (t !== null && this.video.readyState > 0) {
-      this.video.dataset.seekKind = 'buffered';
-      this.seekMediaTime = t;
-      this.video.currentTime = t;
-      if (this.wantPlaying) void this.video.play().catch(() => undefined);
+      this.seekWithin(t);
       return;
     }
-    this.video.dataset.seekKind = 'session';
+    showState(this.video, 'seekKind', 'session');
     await this.load(wallMs);
-  }
-
-  setSpeed(speed: number): void {
-    this.speed = speed;
-    this.video.playbackRate = speed;
-    this.video.defaultPlaybackRate = speed;
-  }
-
-  play(): void {
-    this.wantPlaying = true;
-    if (this.spans.length) void this.video.play().catch(() => undefined);
-  }
-
-  pause(): void {
-    this.wantPlaying = false;
-    this.video.pause();
-    this.onStatus({ phase: 'paused', message: null });
-  }
-
-  get playing(): boolean {
-    return this.wantPlaying;
   }
 
   destroy(): void {
     this.generation += 1;
     if (this.newestTimer) clearTimeout(this.newestTimer);
-    for (const [type, listener] of this.listeners) this.video.removeEventListener(type, listener);
-    this.video.removeAttribute('src');
-    this.video.load();
+    this.releaseVideo();
   }
 
   private playlistUrl(fromMs: number): string {
@@ -163,7 +134,7 @@ export class NativeHlsPlayer implements RecordedPlayback {
     const startWall = Math.max(wallMs, first.wallStartMs);
     const t = mediaTimeOf(spans, startWall) ?? 0;
     this.seekMediaTime = t;
-    this.video.dataset.originMs = String(first.wallStartMs);
+    showState(this.video, 'originMs', first.wallStartMs);
     // Metadata, or an error (which the 'error' listener puts in words): either ends the wait.
     const ready = new Promise<boolean>((resolve) => {
       const done = (ok: boolean) => () => {
@@ -183,7 +154,7 @@ export class NativeHlsPlayer implements RecordedPlayback {
     if (startWall > wallMs + 1000 && !quiet) {
       this.onStatus({ phase: 'loading', message: `Nothing was recorded at that moment; playing from ${new Date(startWall).toLocaleTimeString()}.` });
     }
-    if (this.wantPlaying) void this.video.play().catch(() => undefined);
+    if (this.wantPlaying) this.resume();
     return true;
   }
 
@@ -198,12 +169,5 @@ export class NativeHlsPlayer implements RecordedPlayback {
       this.onStatus({ phase: 'waiting', message: 'This is the newest recording; waiting for more…' });
       this.newestTimer = setTimeout(() => this.onEnded(), newestPollMs);
     });
-  }
-
-  private onTimeUpdate(): void {
-    if (this.seekStartedAt !== null && this.video.currentTime > this.seekMediaTime + 0.04 && !this.video.paused) {
-      this.video.dataset.seekLatencyMs = String(Math.round(performance.now() - this.seekStartedAt));
-      this.seekStartedAt = null;
-    }
   }
 }

@@ -2,7 +2,7 @@
  * The recorded player the timeline drives, whichever way the browser plays: it reads the
  * codec of the recording at the first moment asked for (from that segment's init section,
  * one small range request), lets chooseRecordedSource decide, then hands every call to
- * the engine chosen (MSE/ManagedMediaSource: RecordedPlayer; native HLS: NativeHlsPlayer),
+ * the engine chosen (MSE/ManagedMediaSource: MediaSourcePlayer; native HLS: NativeHlsPlayer),
  * or says in words why nothing can play.
  */
 import { getSegments } from '../api.ts';
@@ -10,28 +10,9 @@ import { readInit, scanInit } from '../../../src/mp4/index.ts';
 import { chooseRecordedSource, type RecordedSource, type RecordingCodec } from './chooseRecordedSource.ts';
 import { NativeHlsPlayer } from './nativeHlsPlayer.ts';
 import { mediaSourceApi, playbackSupport } from './playbackSupport.ts';
-import { RecordedPlayer } from './recordedPlayer.ts';
-
-export type PlayerPhase = 'idle' | 'loading' | 'playing' | 'paused' | 'waiting' | 'no-recording' | 'error';
-
-export interface PlayerStatus {
-  phase: PlayerPhase;
-  /** Words for the homeowner when there is something to say (gap skipped, nothing recorded, failure). */
-  message: string | null;
-}
-
-export interface RecordedPlayback {
-  /** Wall-clock time (ms) of the picture on screen, or null before anything is loaded. */
-  wallNow(): number | null;
-  seek(wallMs: number): Promise<void>;
-  setSpeed(speed: number): void;
-  play(): void;
-  pause(): void;
-  readonly playing: boolean;
-  /** Which recording is on screen, in words, when it is not the main stream as recorded (H.265 fallback). */
-  readonly sourceNote: string | null;
-  destroy(): void;
-}
+import { MediaSourcePlayer } from './mediaSourcePlayer.ts';
+import type { PlayerStatus, RecordedPlayback } from './videoPlayback.ts';
+import { showState } from '../observableState.ts';
 
 /** The init section of a recorder segment is a few KiB; this much covers it in one request. */
 const initProbeBytes = 64 * 1024;
@@ -132,13 +113,13 @@ export class RecordedPlaybackSwitch implements RecordedPlayback {
   private engineFor(source: RecordedSource): RecordedPlayback | null {
     if (source.kind === 'hls') return new NativeHlsPlayer(this.video, this.cameraId, this.onStatus);
     const api = mediaSourceApi();
-    if (source.kind === 'mse' && api) return new RecordedPlayer(this.video, this.cameraId, this.onStatus, api.Source, playbackSupport(this.video));
+    if (source.kind === 'mse' && api) return new MediaSourcePlayer(this.video, this.cameraId, this.onStatus, api.Source, playbackSupport(this.video));
     return null;
   }
 
-  /** For the page's tests and devtools: which way this recording plays, and its codec. */
+  /** Publishes which way this recording plays, and its codec, as observable state. */
   private describe(source: RecordedSource, codec: RecordingCodec): void {
-    this.video.dataset.playback = source.kind === 'mse' ? source.api : source.kind === 'hls' ? 'hls' : `none:${source.reason}`;
-    this.video.dataset.codec = codec.codecs.join(',');
+    showState(this.video, 'playback', source.kind === 'mse' ? source.api : source.kind === 'hls' ? 'hls' : `none:${source.reason}`);
+    showState(this.video, 'codec', codec.codecs.join(','));
   }
 }

@@ -1,6 +1,5 @@
 /** Times as a homeowner reads them: local clock, local day; durations in words. */
 
-export const secondMs = 1000;
 export const minuteMs = 60_000;
 export const hourMs = 3_600_000;
 export const dayMs = 86_400_000;

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../../api.ts';
 import { addManualCamera, adoptCamera, getDiscovery, probeDiscovery, type AdoptedCamera, type DiscoveredDevice, type DiscoveryResults } from '../../settingsApi.ts';
 import { href } from '../../router.ts';
+import { ErrorAlert } from '../../components/errorAlert.tsx';
 
 const message = (e: unknown) => (e instanceof ApiError ? e.message : 'Hearth did not answer; check that it is running.');
 
@@ -75,11 +76,7 @@ export function AddCamera() {
             {probing ? 'Searching…' : 'Search again'}
           </button>
         </div>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorAlert message={error} />
         {results?.problem && <p class="notice">{results.problem}</p>}
         {results && !results.problem && (
           <p class="muted small">
@@ -152,11 +149,7 @@ function AdoptForm({ device, onAdopted, onCancel }: { device: DiscoveredDevice; 
         Camera password
         <input name="password" type="password" autocomplete="off" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
       </label>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       <div class="toolbar">
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Checking…' : 'Add camera'}
@@ -213,11 +206,7 @@ function ManualForm({ onAdded }: { onAdded: (c: AdoptedCamera) => void }) {
         Sub stream URL (optional, used for motion)
         <input name="rtspSub" value={sub} onInput={(e) => setSub(e.currentTarget.value)} placeholder="rtsp://user:pass@192.168.1.20:554/stream2" />
       </label>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       <button type="submit" class="primary" disabled={busy}>
         Add camera
       </button>
@@ -249,11 +238,7 @@ function AddressForm({ onChoose }: { onChoose: (d: DiscoveredDevice) => void }) 
         <input name="onvifAddress" value={address} onInput={(e) => setAddress(e.currentTarget.value)} placeholder="192.168.1.20" />
       </label>
       <button type="submit">Use this address</button>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
     </form>
   );
 }

@@ -18,6 +18,7 @@ import {
 } from '../../settingsApi.ts';
 import { href } from '../../router.ts';
 import { MaskEditor } from './maskEditor.tsx';
+import { ErrorAlert } from '../../components/errorAlert.tsx';
 
 function yamlFor(settings: CameraSettings, masks: FrameRect[], sensitivity: number, motionOn: boolean): string {
   const lines = [`  - id: ${settings.id}`, '    motion:', `      enabled: ${motionOn}`, `      sensitivity: ${sensitivity}`];
@@ -183,11 +184,7 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
           </details>
         )}
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {saved && (
         <p class="ok" role="status">
           {saved}

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, getCameras, type Camera, type Me } from '../../api.ts';
 import { addUser, deleteUser, getUsers, revokeGrant, setGrant, type Scope, type UserRow } from '../../settingsApi.ts';
+import { ErrorAlert } from '../../components/errorAlert.tsx';
 
 const message = (e: unknown) => (e instanceof ApiError ? e.message : 'Hearth did not answer; check that it is running.');
 const scopes: Array<Scope | ''> = ['', 'live', 'recordings', 'export'];
@@ -46,11 +47,7 @@ export function UsersSettings({ me }: { me: Me }) {
   if (!users) return error ? <p class="error" role="alert">{error}</p> : <p class="muted">Loading users…</p>;
   return (
     <div class="users">
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       <div class="card scroll-x">
         <table class="grants">
           <thead>
@@ -141,11 +138,7 @@ function AddUserForm({ onAdded }: { onAdded: () => void }) {
           <input name="newPassword" type="password" autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
         </label>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       <button type="submit" class="primary">
         Add user
       </button>

@@ -36,7 +36,7 @@ export interface MotionEventNotice {
   thumbnailPath: string | null;
 }
 
-export interface CameraWorkerOptions {
+export interface CameraMotionOptions {
   db: Db;
   log: Logger;
   dataDir: string;
@@ -53,7 +53,7 @@ export interface CameraWorkerOptions {
   notify(notice: MotionEventNotice): void;
 }
 
-export interface CameraWorker {
+export interface CameraMotion {
   stop(): Promise<void>;
   /** Offline inputs: resolves with the frame count once the input was decoded to its end and its events are written. */
   ended: Promise<number>;
@@ -64,7 +64,7 @@ export interface CameraWorker {
 /** Peak-row updates are throttled: the score climbs for several frames as someone walks in. */
 const peakWriteIntervalMs = 1_000;
 
-export function startCameraWorker(options: CameraWorkerOptions): CameraWorker {
+export function startCameraMotion(options: CameraMotionOptions): CameraMotion {
   const { db, dataDir, cameraId, policy } = options;
   const log = options.log.child({ camera: cameraId });
   // Fail fast on settings no frame could satisfy (sensitivity out of range, masks covering everything).

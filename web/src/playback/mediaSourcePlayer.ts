@@ -15,11 +15,11 @@
 import { getSegments, type Segment } from '../api.ts';
 import { segmentFacts } from '../../../src/mp4/index.ts';
 import { chooseRecordedSource, type PlaybackSupport } from './chooseRecordedSource.ts';
-import type { PlayerPhase, PlayerStatus, RecordedPlayback } from './playbackEngine.ts';
 import type { MediaSourceCtor } from './playbackSupport.ts';
 import { asRecorded, chooseHevcFallback, responseReason, getStreamSegments, isHevcType, variantNote, variantUrl, type PlaybackVariant } from './hevcFallback.ts';
-
-export type { PlayerPhase, PlayerStatus };
+import { bufferOp, isBuffered, nearGap, skipGap } from './sourceBufferOps.ts';
+import { VideoElementPlayback, type PlayerStatus, type RecordedPlayback } from './videoPlayback.ts';
+import { showState } from '../observableState.ts';
 
 /** How far ahead to keep buffered, in seconds of media (times the speed). */
 const aheadSeconds = 20;
@@ -55,47 +55,41 @@ interface Session {
   variant: PlaybackVariant;
 }
 
-export class RecordedPlayer implements RecordedPlayback {
+export class MediaSourcePlayer extends VideoElementPlayback implements RecordedPlayback {
   private session: Session | null = null;
   private generation = 0;
   /** Which recording is on screen, in words, when it is not the main stream as recorded (H.265 fallback). */
   sourceNote: string | null = null;
   /** The fallback the last session settled on: the next seek starts there instead of re-trying the main stream. */
   private preferred: PlaybackVariant = asRecorded;
-  private speed = 1;
-  private wantPlaying = true;
-  private seekStartedAt: number | null = null;
-  private seekMediaTime = 0;
-  /** Click-to-moving-picture time of the last seek, ms (shown in the page for the test). */
-  lastSeekLatencyMs: number | null = null;
-  private readonly listeners: Array<[string, EventListener]> = [];
   /** Keeps the pump going while the video is stalled at the newest recording (no timeupdate then). */
   private readonly tick: ReturnType<typeof setInterval>;
 
   constructor(
-    private readonly video: HTMLVideoElement,
+    video: HTMLVideoElement,
     private readonly cameraId: string,
-    private readonly onStatus: (status: PlayerStatus) => void,
+    onStatus: (status: PlayerStatus) => void,
     private readonly Source: MediaSourceCtor,
     private readonly support: PlaybackSupport,
   ) {
-    const on = (type: string, listener: EventListener) => {
-      video.addEventListener(type, listener);
-      this.listeners.push([type, listener]);
-    };
-    on('timeupdate', () => this.onTimeUpdate());
-    on('waiting', () => {
-      this.skipGap();
+    super(video, onStatus);
+    this.on('timeupdate', () => this.onTimeUpdate());
+    this.on('waiting', () => {
+      skipGap(this.video);
       if (this.wantPlaying) this.emit('waiting', null);
     });
-    on('playing', () => this.emit('playing', null));
-    on('pause', () => {
+    this.on('playing', () => this.emit('playing', null));
+    this.on('pause', () => {
       if (!this.wantPlaying) this.emit('paused', null);
     });
     this.tick = setInterval(() => {
       if (this.session) void this.pump(this.session);
     }, 1000);
-    on('error', () => this.emit('error', `The browser could not play this recording (${video.error?.message || 'media error ' + (video.error?.code ?? '?')}).`));
+    this.on('error', () => this.emit('error', `The browser could not play this recording (${video.error?.message || 'media error ' + (video.error?.code ?? '?')}).`));
+  }
+
+  protected loaded(): boolean {
+    return Boolean(this.session?.sourceBuffer);
   }
 
   /** Wall-clock time (ms) of the picture on screen, or null before anything is loaded. */
@@ -106,54 +100,24 @@ export class RecordedPlayer implements RecordedPlayback {
   }
 
   async seek(wallMs: number): Promise<void> {
-    this.seekStartedAt = performance.now();
+    this.seekStarted();
     const session = this.session;
     if (session && session.sourceBuffer) {
       const t = (wallMs - session.originMs) / 1000;
-      if (t >= 0 && this.isBuffered(t)) {
-        this.seekMediaTime = t;
-        this.video.dataset.seekKind = 'buffered';
-        this.video.currentTime = t;
-        if (this.wantPlaying) void this.video.play().catch(() => undefined);
+      if (t >= 0 && isBuffered(this.video, t)) {
+        this.seekWithin(t);
         return;
       }
     }
-    this.video.dataset.seekKind = 'session';
+    showState(this.video, 'seekKind', 'session');
     await this.startSession(wallMs);
-  }
-
-  setSpeed(speed: number): void {
-    this.speed = speed;
-    this.video.playbackRate = speed;
-    this.video.defaultPlaybackRate = speed;
-  }
-
-  play(): void {
-    this.wantPlaying = true;
-    if (this.session?.sourceBuffer) void this.video.play().catch(() => undefined);
-  }
-
-  pause(): void {
-    this.wantPlaying = false;
-    this.video.pause();
-    this.emit('paused', null);
-  }
-
-  get playing(): boolean {
-    return this.wantPlaying;
   }
 
   destroy(): void {
     clearInterval(this.tick);
     this.generation += 1;
     this.endSession();
-    for (const [type, listener] of this.listeners) this.video.removeEventListener(type, listener);
-    this.video.removeAttribute('src');
-    this.video.load();
-  }
-
-  private emit(phase: PlayerPhase, message: string | null): void {
-    this.onStatus({ phase, message });
+    this.releaseVideo();
   }
 
   private endSession(): void {
@@ -162,12 +126,6 @@ export class RecordedPlayer implements RecordedPlayback {
     if (!session) return;
     session.abort.abort();
     URL.revokeObjectURL(session.objectUrl);
-  }
-
-  private isBuffered(t: number): boolean {
-    const ranges = this.video.buffered;
-    for (let i = 0; i < ranges.length; i += 1) if (t >= ranges.start(i) && t < ranges.end(i) - 0.1) return true;
-    return false;
   }
 
   private async startSession(wallMs: number): Promise<void> {
@@ -225,9 +183,8 @@ export class RecordedPlayer implements RecordedPlayback {
       mediaSource.addEventListener('endstreaming', wish(false), { signal: abort.signal });
     }
     this.session = session;
-    // Media time 0 is this wall time: lets a test (or devtools) map currentTime to the clock.
     if (this.preferred !== asRecorded && !(await this.fallBack(session, startWall, this.preferred.convert ? { stream: 'sub', convert: false } : asRecorded))) return;
-    this.video.dataset.originMs = String(session.originMs);
+    showState(this.video, 'originMs', session.originMs);
     await opened;
     if (generation !== this.generation) return;
     const appended = await this.appendNext(session);
@@ -239,7 +196,7 @@ export class RecordedPlayer implements RecordedPlayback {
     if (startWall > wallMs + 1000) {
       this.emit('loading', `Nothing was recorded at that moment; playing from ${new Date(startWall).toLocaleTimeString()}.`);
     }
-    if (this.wantPlaying) void this.video.play().catch(() => undefined);
+    if (this.wantPlaying) this.resume();
     void this.pump(session);
   }
 
@@ -288,7 +245,7 @@ export class RecordedPlayer implements RecordedPlayback {
       }
       await this.evictBehind(session);
       session.sourceBuffer.timestampOffset = offset;
-      await this.bufferOp(session, (sb) => sb.appendBuffer(bytes));
+      await bufferOp(session.sourceBuffer, (sb) => sb.appendBuffer(bytes));
       session.lastOffsetSeconds = offset;
       session.nextIndex += 1;
       return true;
@@ -334,46 +291,21 @@ export class RecordedPlayer implements RecordedPlayback {
       // Nothing appended yet: media time 0 is where the new list starts, so no time is negative.
       if (session.sourceBuffer === null && first && first.start < session.originMs) {
         session.originMs = first.start;
-        this.video.dataset.originMs = String(session.originMs);
+        showState(this.video, 'originMs', session.originMs);
       }
     }
     session.variant = choice.variant;
     this.preferred = choice.variant;
     this.sourceNote = variantNote(choice.variant);
-    this.video.dataset.playbackSource = choice.variant.convert ? 'h264-copy' : choice.variant.stream;
+    showState(this.video, 'playbackSource', choice.variant.convert ? 'h264-copy' : choice.variant.stream);
     return true;
-  }
-  private bufferOp(session: Session, op: (sb: SourceBuffer) => void): Promise<void> {
-    const sb = session.sourceBuffer;
-    if (!sb) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const done = () => {
-        sb.removeEventListener('updateend', done);
-        sb.removeEventListener('error', failed);
-        resolve();
-      };
-      const failed = () => {
-        sb.removeEventListener('updateend', done);
-        sb.removeEventListener('error', failed);
-        reject(new Error('the browser rejected a piece of video'));
-      };
-      sb.addEventListener('updateend', done);
-      sb.addEventListener('error', failed);
-      try {
-        op(sb);
-      } catch (error) {
-        sb.removeEventListener('updateend', done);
-        sb.removeEventListener('error', failed);
-        reject(error);
-      }
-    });
   }
 
   private async evictBehind(session: Session, keepSeconds = behindSeconds): Promise<void> {
     const sb = session.sourceBuffer;
     if (!sb || sb.buffered.length === 0) return;
     const cut = this.video.currentTime - keepSeconds;
-    if (sb.buffered.start(0) < cut - 1) await this.bufferOp(session, (b) => b.remove(0, cut));
+    if (sb.buffered.start(0) < cut - 1) await bufferOp(sb, (b) => b.remove(0, cut));
   }
 
   /** Keeps `aheadSeconds × speed` buffered: appends the next segment, lists more when the list runs out. */
@@ -417,35 +349,12 @@ export class RecordedPlayer implements RecordedPlayback {
     }
   }
 
-  /** currentTime at the end of a buffered range with a later one: jump over the gap. */
-  private skipGap(): void {
-    const ranges = this.video.buffered;
-    const t = this.video.currentTime;
-    for (let i = 0; i < ranges.length; i += 1) {
-      const start = ranges.start(i);
-      if (start > t && (i === 0 || t >= ranges.end(i - 1) - 0.3)) {
-        this.video.currentTime = start + 0.01;
-        return;
-      }
-    }
-  }
-
   private onTimeUpdate(): void {
-    if (this.seekStartedAt !== null && this.video.currentTime > this.seekMediaTime + 0.04 && !this.video.paused) {
-      this.lastSeekLatencyMs = Math.round(performance.now() - this.seekStartedAt);
-      this.video.dataset.seekLatencyMs = String(this.lastSeekLatencyMs);
-      this.seekStartedAt = null;
-    }
+    this.noteSeekProgress();
     const session = this.session;
     if (!session) return;
     const sb = session.sourceBuffer;
-    if (sb && sb.buffered.length) {
-      const t = this.video.currentTime;
-      let i = 0;
-      while (i < sb.buffered.length && sb.buffered.end(i) <= t) i += 1;
-      const end = i < sb.buffered.length ? sb.buffered.end(i) : 0;
-      if (i < sb.buffered.length && end - t < 0.25 && i + 1 < sb.buffered.length) this.skipGap();
-    }
+    if (sb && nearGap(sb, this.video.currentTime)) skipGap(this.video);
     void this.pump(session);
   }
 }

@@ -5,8 +5,9 @@
  * The page gets the player through onPlayer to seek, pause and change speed.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { RecordedPlaybackSwitch, type PlayerStatus, type RecordedPlayback } from '../playback/playbackEngine.ts';
-import './playerRecorded.css';
+import { RecordedPlaybackSwitch } from '../playback/playbackEngine.ts';
+import type { PlayerStatus, RecordedPlayback } from '../playback/videoPlayback.ts';
+import './recordedVideo.css';
 
 interface Props {
   cameraId: string;
