@@ -61,6 +61,9 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
   const loadMore = async () => {
     const c = cursor.current;
     if (c.busy) return;
+    // Nothing older can exist: the scroll sentinel may still fire once between the last page
+    // and the render that removes it, and a window with from == to is a request the server refuses.
+    if (c.toMs <= c.lowerBound) return;
     c.busy = true;
     const { generation, camera, lowerBound } = c;
     // Only the listing of this generation may change; an older one is already replaced.
