@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The house rules a reviewer checks by hand, checked by a script instead (docs/DESIGN.md §House):
+// The house rules a reviewer checks by hand, checked by a script instead (docs/DESIGN.md §House rules):
 // no import cycle between folders of src/, no file cycle, no source file over 400 lines.
 // `node scripts/check-house.mjs` prints the folder graph's back edges and exits 1 on any breach.
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -49,7 +49,7 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
     syncConfigCameras(db, config.cameras, log);
 
     // Discovery feeds the identity check: a camera that answers with another serial is
-    // searched for at a new address (DESIGN.md "Identity").
+    // searched for at a new address (docs/DESIGN.md, "Identity").
     const wsdPort = config.discovery.port;
     const discovery = config.discovery.enabled
       ? startDiscoveryService({ config: config.discovery, log, ...(wsdPort !== undefined ? { port: wsdPort } : {}) })

@@ -107,7 +107,7 @@ function generate(file: string): void {
       for (let n = 0; n < total; n += 1) {
         const slotMs = fromMs + n * indexShape.segmentMs;
         for (let c = 0; c < indexCameraIds.length; c += 1) {
-          // Rotation is staggered across cameras (DESIGN.md "Nothing lost").
+          // Rotation is staggered across cameras (docs/DESIGN.md, "Nothing lost").
           const startMs = slotMs + c * 625;
           const id = indexCameraIds[c]!;
           const stamp = new Date(startMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');

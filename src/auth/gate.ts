@@ -1,9 +1,9 @@
 /**
- * The one authorization gate (DESIGN.md "One gate"). Every route that returns camera
+ * The one authorization gate (docs/DESIGN.md, "One gate"). Every route that returns camera
  * data or media asks `may()` at the moment it serves, and nothing else decides.
  *
  * It reads SQLite every time, on purpose: a cached user↔camera answer is how the
- * vendor in DESIGN.md "Why it exists" showed strangers each other's homes. There is
+ * vendor in docs/DESIGN.md, "Why it exists" showed strangers each other's homes. There is
  * deliberately no memo, map or LRU anywhere on this path.
  */
 import type { Db } from '../db/sqlite.ts';

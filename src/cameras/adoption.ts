@@ -1,6 +1,6 @@
 /**
  * Adopt a discovered ONVIF device: prove the credentials, read who it is and its
- * profiles, and store it with its hardware identity bound (DESIGN.md "Identity").
+ * profiles, and store it with its hardware identity bound (docs/DESIGN.md, "Identity").
  * Nothing is stored until every question has been answered, so a wrong password
  * never leaves a broken camera behind.
  */

@@ -1,5 +1,5 @@
 /**
- * The real IdentityCheck (DESIGN.md "Identity"): before a recorder (re)starts and
+ * The real IdentityCheck (docs/DESIGN.md, "Identity"): before a recorder (re)starts and
  * periodically while it records, ask the ONVIF device at the camera's stored address
  * who it is and compare with the identity bound at adoption. Never cached: a cached
  * "yes" is exactly how one household's camera ends up recorded under another's name.
@@ -53,7 +53,7 @@ export async function verifyCameraIdentity(cameraId: string, options: IdentityCh
   const camera = getCamera(db, cameraId);
   const secrets = getCameraSecrets(db, cameraId);
   if (!camera || !secrets) return { verdict: 'unreachable', reason: `camera ${cameraId} is no longer in the registry` };
-  // Plain RTSP: nothing to ask; shown as "identity unverified" (DESIGN.md).
+  // Plain RTSP: nothing to ask; shown as "identity unverified" (docs/DESIGN.md, "Identity").
   if (!camera.onvifUrl) return { verdict: 'unverified' };
 
   const onvifUrl = camera.onvifUrl;

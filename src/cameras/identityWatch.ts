@@ -1,7 +1,7 @@
 /**
  * The identity side of one camera's supervisor: asks the device at the camera's address
  * who it is, before each run and periodically while recording, and keeps the quarantine
- * bookkeeping those answers drive (DESIGN.md "Identity").
+ * bookkeeping those answers drive (docs/DESIGN.md, "Identity").
  *
  * A different device found mid-run marks everything written since the last good check
  * for quarantine: those segments cannot be proven to be this camera's, so they are

@@ -1,6 +1,6 @@
 /**
  * Which RTSP URL a camera's recorder opens, asked before every run. An ONVIF camera's
- * stream URIs come from the device itself (INTERFACE.md: `streams:` is "optional when ONVIF
+ * stream URIs come from the device itself (docs/INTERFACE.md, "Configuration": `streams:` is "optional when ONVIF
  * provides them"), at start and at every reconnect or relocation, so a URI the camera
  * changes (firmware update, a new address from DHCP) is followed. The config file's
  * explicit `streams:` win where given; plain-RTSP cameras use their stored URL.

@@ -1,6 +1,6 @@
 /**
  * Brings the cameras listed in the YAML into the registry at start, so config and
- * API-adopted cameras end up in one place (INTERFACE.md "Cameras can also be adopted").
+ * API-adopted cameras end up in one place (docs/INTERFACE.md, "Cameras from the file and from the UI").
  */
 import type { Db } from '../db/sqlite.ts';
 import type { CameraConfig } from '../config/schema.ts';

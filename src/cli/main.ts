@@ -1,6 +1,6 @@
 /**
  * `hearth` entry point: dispatches to one module per command and turns every failure
- * into one line on stderr and a non-zero exit (INTERFACE.md "Commands").
+ * into one line on stderr and a non-zero exit (docs/INTERFACE.md, "Commands").
  */
 import { usage } from './usage.ts';
 import { UsageError } from './errors.ts';

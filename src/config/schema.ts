@@ -1,13 +1,13 @@
 /**
  * The one typed configuration object Hearth runs on, and its defaults.
- * Keys mirror INTERFACE.md; everything here is validated before use (see validate.ts).
+ * Keys mirror docs/INTERFACE.md, "Configuration"; everything here is validated before use (see validate.ts).
  */
 import type { FrameRect } from '../wire/settings.ts';
 
 export interface HttpConfig {
   port: number;
   host: string;
-  /** Refuse requests from non-private source addresses unless true (DESIGN.md "LAN only"). */
+  /** Refuse requests from non-private source addresses unless true (docs/DESIGN.md, "LAN only"). */
   allowNonLan: boolean;
   /**
    * Extra names the web UI may be reached by (e.g. nvr.example.com), beyond IP addresses,

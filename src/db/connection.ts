@@ -38,7 +38,7 @@ export function openDatabase(file: string, log?: Logger): Db {
   return db;
 }
 
-/** The random id that ties recording roots to this database (DESIGN.md "Right disk"). */
+/** The random id that ties recording roots to this database (docs/DESIGN.md, "Right disk"). */
 export function databaseId(db: Db): string {
   const row = db.prepare("SELECT value FROM settings WHERE key = 'database_id'").get() as
     | { value: string }

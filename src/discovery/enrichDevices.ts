@@ -1,7 +1,7 @@
 /**
  * Once credentials are given, ask each discovered device who it is and what it streams
  * (docs/DESIGN.md, "Identity": serial, hardware id, profiles). Bounded concurrency: 50 devices answering
- * at once must not open 50 ONVIF conversations (DESIGN.md "Herd-safe").
+ * at once must not open 50 ONVIF conversations (docs/DESIGN.md, "Herd-safe").
  *
  * Every advertised XAddr is tried, IPv4 first (xaddrOrder.ts), until one answers: a
  * camera that lists an IPv6 link-local address first is still found at its IPv4 one.

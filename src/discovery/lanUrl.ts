@@ -2,7 +2,7 @@
  * Whether a URL a device handed us points into the LAN. Discovery replies and
  * ONVIF answers are unauthenticated claims; following one to a public address
  * (or to a hostname that may resolve anywhere) would make Hearth open an
- * outbound connection, which DESIGN.md ("LAN only") forbids by default.
+ * outbound connection, which docs/DESIGN.md, "LAN only", forbids by default.
  */
 import { isLanAddress } from '../net/lanAddress.ts';
 

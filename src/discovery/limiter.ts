@@ -1,5 +1,5 @@
 /**
- * A counting semaphore, bounded concurrency without a dependency (DESIGN.md "Herd-safe":
+ * A counting semaphore, bounded concurrency without a dependency (docs/DESIGN.md, "Herd-safe":
  * 50 devices answering at once must not open 50 ONVIF conversations). A finishing job
  * hands its slot straight to the next waiter, so a newcomer can never slip in between
  * and push the count past `max`.

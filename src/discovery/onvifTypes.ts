@@ -14,7 +14,7 @@ export interface OnvifConnectOptions {
   password: string;
   /** Deadline for each ONVIF call, including connect. Default 8000 ms. */
   timeoutMs?: number;
-  /** Accept stream/snapshot URIs whose host is not a private IP literal. Default false (DESIGN.md, "LAN only"). */
+  /** Accept stream/snapshot URIs whose host is not a private IP literal. Default false (docs/DESIGN.md, "LAN only"). */
   allowPublicAddresses?: boolean;
   log?: Logger;
 }

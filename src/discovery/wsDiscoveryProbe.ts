@@ -40,7 +40,7 @@ export interface ProbeOptions {
   maxResponseBytes?: number;
   /** Stop collecting after this many distinct devices. Default 256. */
   maxMatches?: number;
-  /** Keep XAddrs whose host is not a private/loopback IP literal. Default false (DESIGN.md, "LAN only"). */
+  /** Keep XAddrs whose host is not a private/loopback IP literal. Default false (docs/DESIGN.md, "LAN only"). */
   allowPublicXaddrs?: boolean;
   /** Destination UDP port; default 3702. Tests use another port to stay apart from other runs. */
   port?: number;

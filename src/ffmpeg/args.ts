@@ -45,7 +45,7 @@ export interface RecorderArgsInput {
 export const liveFragmentMicros = 500_000;
 
 /**
- * One ffmpeg per camera main stream, two outputs from one RTSP connection (DESIGN.md
+ * One ffmpeg per camera main stream, two outputs from one RTSP connection (docs/DESIGN.md
  * "One connection per camera stream"):
  *  1. `-c copy` into fragmented-MP4 segments cut on keyframes at wall-clock boundaries
  *     (+ a per-camera offset). Fragmented with an empty moov, a segment cut short by

@@ -17,7 +17,7 @@
  *  - Snapshots, N=20 (fluent here vs the execFile it replaced): direct 9.3-12.1 s, fluent
  *    6.1-9.9 s, the same 43,283-byte JPEG, Node peak RSS 76-82 MB vs 80-81 MB.
  *  - Export (playback/exportVideo.ts) and every long-running ffmpeg stay on child.ts: they
- *    stream for minutes to hours and must stop with SIGINT and a grace (DESIGN.md
+ *    stream for minutes to hours and must stop with SIGINT and a grace (docs/DESIGN.md
  *    "fluent-ffmpeg": its kill() defaults to SIGKILL, which cuts the file being written).
  */
 import type { ChildProcess } from 'node:child_process';

@@ -37,7 +37,7 @@ export function clientAddress(req: Request): string {
   return req.socket.remoteAddress ?? 'unknown';
 }
 
-/** Media and per-user data must not be kept by browsers or proxies (DESIGN.md "Private responses"). */
+/** Media and per-user data must not be kept by browsers or proxies (docs/DESIGN.md, "Private responses"). */
 export function privateNoStore(res: Response): void {
   res.setHeader('Cache-Control', 'private, no-store');
 }

@@ -1,5 +1,5 @@
 /**
- * DNS-rebinding guard (DESIGN.md "LAN only"): a web page on any public site can point its
+ * DNS-rebinding guard (docs/DESIGN.md, "LAN only"): a web page on any public site can point its
  * own name at this box, and the browser then treats Hearth as that site. The Host header
  * keeps the name the page used, so Hearth answers only names public DNS cannot hand out:
  * IP literals, localhost, single-label names, the private-use suffixes below, and the

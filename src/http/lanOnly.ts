@@ -1,4 +1,4 @@
-/** Refuses requests from outside the household network unless the admin opted in (DESIGN.md "LAN only"). */
+/** Refuses requests from outside the household network unless the admin opted in (docs/DESIGN.md, "LAN only"). */
 import type { NextFunction, Request, Response } from 'express';
 import { isLanAddress } from '../net/lanAddress.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The one home of `node-rtsp-stream` (DESIGN.md): its MPEG-1 muxer turns a camera's
+ * The one home of `node-rtsp-stream` (docs/DESIGN.md, "Live view from the recorder's connection"): its MPEG-1 muxer turns a camera's
  * live picture into MPEG-TS/MPEG-1 that JSMpeg draws on a canvas, for browsers that
  * cannot decode the camera's codec (H.265 in most). We use only its muxer: its
  * VideoStream opens a second camera connection and an unauthenticated WebSocket port on

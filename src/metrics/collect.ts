@@ -17,7 +17,7 @@ export interface MetricsSource {
   dataDir: string;
 }
 
-/** Every state INTERFACE.md names, so each camera exports one 0/1 series per state (the enum idiom). */
+/** Every state docs/INTERFACE.md names, so each camera exports one 0/1 series per state (the enum idiom). */
 const allStates = [
   'recording', 'connecting', 'retrying', 'offline', 'auth_failed',
   'identity_mismatch', 'disk_full', 'storage_missing', 'disabled',

@@ -1,6 +1,6 @@
 /**
  * One long-running ffmpeg per camera that decodes a stream into small frames for motion
- * detection. Spawned directly and stopped with SIGINT (DESIGN.md "fluent-ffmpeg"); when it
+ * detection. Spawned directly and stopped with SIGINT (docs/DESIGN.md, "Recorders spawn ffmpeg directly"); when it
  * exits for any reason (exit code 0 included: that is how ffmpeg 5.1 reports a dropped
  * RTSP connection) it is restarted after a capped, fully jittered backoff. A stream that
  * stays open but sends nothing is restarted by a watchdog. Frames carry the wall time

@@ -1,5 +1,5 @@
 /**
- * What counts as "the LAN" (DESIGN.md "LAN only"): loopback, RFC 1918, link-local,
+ * What counts as "the LAN" (docs/DESIGN.md, "LAN only"): loopback, RFC 1918, link-local,
  * CGNAT-free private ranges and IPv6 ULA. Everything else is the internet.
  */
 import { BlockList, isIP } from 'node:net';

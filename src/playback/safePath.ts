@@ -1,6 +1,6 @@
 /**
  * Turns a path stored in a database row into a file that is provably inside its root
- * (DESIGN.md "One gate": files are found from rows, never from request paths). Symlinks
+ * (docs/DESIGN.md, "One gate": files are found from rows, never from request paths). Symlinks
  * are resolved before the check, so a link planted under the root cannot lead out of it.
  */
 import { realpath } from 'node:fs/promises';

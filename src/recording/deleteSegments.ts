@@ -1,4 +1,4 @@
-/** Deletion in the order of DESIGN.md: mark, unlink, fsync the directory, drop the row. */
+/** Deletion in the order of docs/DESIGN.md, "Nothing lost": mark, unlink, fsync the directory, drop the row. */
 import path from 'node:path';
 import { isDiskFullError, type Db } from '../db/sqlite.ts';
 import { fsyncPath, unlinkIfPresent } from '../util/durableFiles.ts';

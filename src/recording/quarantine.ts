@@ -1,5 +1,5 @@
 /**
- * Set aside recordings that may show another camera's picture (DESIGN.md "Identity"):
+ * Set aside recordings that may show another camera's picture (docs/DESIGN.md, "Identity"):
  * when the periodic identity check finds a different device at a camera's address, the
  * video written since the last good check cannot be proven to be this camera's. It is
  * neither served nor deleted: the files move to `<root>/.quarantine/<camera>/` and

@@ -1,5 +1,5 @@
 /**
- * Startup reconcile (DESIGN.md "Nothing lost"): finish deletions a crash interrupted,
+ * Startup reconcile (docs/DESIGN.md, "Nothing lost"): finish deletions a crash interrupted,
  * drop rows whose files are gone, index files that have no row (the partial segment of a
  * crash, rows lost before their batch was written), remove files that hold no playable
  * video. Runs before any recorder starts, so nothing is writing meanwhile.

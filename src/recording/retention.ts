@@ -1,5 +1,5 @@
 /**
- * Retention (DESIGN.md "Bounded disk"): per-camera age limit, then the global disk
+ * Retention (docs/DESIGN.md, "Bounded disk"): per-camera age limit, then the global disk
  * budget, oldest first; segments overlapping a motion event are kept `eventDays` and
  * go last under disk pressure.
  */

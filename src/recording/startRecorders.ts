@@ -172,7 +172,7 @@ export async function startRecorders(options: StartRecordersOptions): Promise<Re
   enabled.forEach((camera, index) => {
     const plan = recorderPlanFor(db, camera);
     if (plan.kind === 'not_recorded') standingStates.set(camera.id, plan.status);
-    // Spread file switches evenly over the segment period (DESIGN.md: staggered rotation).
+    // Spread file switches evenly over the segment period (docs/DESIGN.md, "Nothing lost": staggered rotation).
     else if (plan.kind === 'record') startSupervisor(camera, (index * config.recording.segmentSeconds) / enabled.length);
   });
   for (const camera of cameras.filter((c) => !c.enabled)) standingStates.set(camera.id, standingStatus(camera.id, 'disabled', null));

@@ -1,7 +1,7 @@
 /**
  * The recording root's marker check, shared by every recorder: each asks once a second, and
  * one look at the marker per half second answers them all. A change either way is logged
- * once, where it is seen (DESIGN.md "Right disk").
+ * once, where it is seen (docs/DESIGN.md, "Right disk").
  */
 import type { Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md "Right disk": the recording root carries a marker with the database id.
+ * docs/DESIGN.md, "Right disk": the recording root carries a marker with the database id.
  * A USB disk or NAS share that did not mount leaves an empty directory (or none) on the
  * SD card underneath; without its marker Hearth writes nothing there.
  */

@@ -32,7 +32,7 @@ export interface CameraCompanion {
   suspend?(): Promise<void>;
   moveTo(address: CameraAddress): Promise<void>;
   setReachable?(reachable: boolean): Promise<void>;
-  /** Frozen: keep connections open, answer nothing (DESIGN.md: a frozen camera hangs every call). */
+  /** Frozen: keep connections open, answer nothing (docs/DESIGN.md, "Every camera call has a deadline": a frozen camera hangs every call). */
   setFrozen?(frozen: boolean): void;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md "Right disk", at start: a data dir on a USB disk or NAS share that /etc/fstab
+ * docs/DESIGN.md, "Right disk", at start: a data dir on a USB disk or NAS share that /etc/fstab
  * names but that did not mount (unplugged, late, failed fsck) is an empty directory on the
  * SD card. Opening the database there would start a second, empty Hearth underneath the
  * real one. So `hearth start` refuses, naming the mount, and systemd's restart retries

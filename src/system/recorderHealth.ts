@@ -1,7 +1,7 @@
 /**
  * Is recorder supervision still doing its job? Asked before every systemd watchdog ping:
  * a Hearth whose event loop runs but whose camera supervisors are wedged must stop pinging
- * so systemd restarts it (DESIGN.md "Never silently stop").
+ * so systemd restarts it (docs/DESIGN.md, "Never silently stop").
  *
  * Each supervisor restarts its own ffmpeg after 20 s without video (cameraSupervisor.ts), so a
  * camera shown as `recording` whose live feed has been silent far longer, or one stuck in

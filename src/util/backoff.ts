@@ -1,7 +1,7 @@
 /**
  * Reconnect delays: exponential with FULL jitter (uniform in 0..min(cap, base·2^n)), so a
  * power cut that drops every camera at once does not bring them back in lockstep
- * (DESIGN.md "Herd-safe"). Reset once a run has been healthy for `healthyMs`.
+ * (docs/DESIGN.md, "Herd-safe"). Reset once a run has been healthy for `healthyMs`.
  */
 export interface BackoffPolicy {
   baseMs: number;

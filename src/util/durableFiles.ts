@@ -1,5 +1,5 @@
 /**
- * The write/delete order of DESIGN.md "Nothing lost": fsync the file, then its directory,
+ * The write/delete order of docs/DESIGN.md, "Nothing lost": fsync the file, then its directory,
  * before a row points at it; unlink, then fsync the directory, before the row goes.
  */
 import { open, unlink } from 'node:fs/promises';

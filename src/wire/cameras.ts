@@ -4,7 +4,7 @@
  * the browser bundle, and a new camera state is added here and nowhere else.
  */
 
-/** A camera's visible state (INTERFACE.md `state`). */
+/** A camera's visible state (docs/INTERFACE.md, "Camera states"). */
 export type CameraState =
   | 'recording'
   | 'connecting'

@@ -1,5 +1,5 @@
 /**
- * The admin settings answers of the HTTP API (src/http/API.md "Administration"), shared by
+ * The admin settings answers of the HTTP API (src/http/API.md, "Administration (admin role)"), shared by
  * the server and the web UI; types only (see cameras.ts).
  */
 

@@ -1,6 +1,6 @@
 /**
  * "ONVIF is enough": a config camera with only `onvif: {url, username, password}` and no
- * `streams:` (INTERFACE.md allows it) asks its device for its stream URIs, is bound to its
+ * `streams:` (docs/INTERFACE.md allows it) asks its device for its stream URIs, is bound to its
  * identity at first contact and records, in a real `hearth start`. After DHCP swaps two such
  * cameras' addresses, each follows its serial and records its own picture again, from the
  * stream URIs its device now gives. Simulator with its ONVIF service; WS-Discovery on

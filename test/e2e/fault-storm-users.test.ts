@@ -1,5 +1,5 @@
 /**
- * README, "Reliability": the reconnect storm with many users (the incident of DESIGN.md "Why it
+ * README, "Reliability": the reconnect storm with many users (the incident of docs/DESIGN.md, "Why it
  * exists", scaled up). A real `hearth start` records 16 simulated cameras (looped pre-rendered
  * clips, each with its camera's serial burnt in, so 16 fit 2 cores; HEARTH_STORM_CAMERAS
  * changes the count, HEARTH_LONG_TESTS=1 makes the storm 4 min instead of 30 s); 10 users

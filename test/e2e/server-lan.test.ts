@@ -1,4 +1,4 @@
-/** LAN only (DESIGN.md): requests from outside the private ranges get 403 unless the admin opted in. */
+/** LAN only (docs/DESIGN.md, "LAN only"): requests from outside the private ranges get 403 unless the admin opted in. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

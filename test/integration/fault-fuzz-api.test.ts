@@ -1,5 +1,5 @@
 /**
- * Hostile input (README, "Reliability"). Every API route (src/http/routes/*, API.md) and a few
+ * Hostile input (README, "Reliability"). Every API route (src/http/routes/*, src/http/API.md) and a few
  * non-API paths get random and boundary values in path parameters, query strings, JSON
  * bodies, content types and cookies, as an admin, as a viewer and anonymously, from a
  * seeded PRNG (printed; HEARTH_FUZZ_SEED replays). Requests are written on raw sockets, so

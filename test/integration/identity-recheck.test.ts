@@ -1,5 +1,5 @@
 /**
- * The periodic identity re-check while recording (DESIGN.md "Identity"): the devices
+ * The periodic identity re-check while recording (docs/DESIGN.md, "Identity"): the devices
  * answering at two cameras' ONVIF addresses change places while both RTSP streams stay
  * open, so no recorder restart would ever notice. Within one check period each camera
  * shows identity_mismatch naming both identities, its recorder stops, the video since the

@@ -1,5 +1,5 @@
 /**
- * THE identity test (DESIGN.md "Identity"): two adopted cameras record; DHCP swaps their
+ * THE identity test (docs/DESIGN.md, "Identity"): two adopted cameras record; DHCP swaps their
  * addresses; nothing the other camera sees is ever written under the wrong id, both show
  * identity_mismatch, then follow their serials to the new addresses and record again.
  * Real simulator, real ffmpeg, real SQLite; WS-Discovery only on 127.0.0.1.

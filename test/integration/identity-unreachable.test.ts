@@ -1,5 +1,5 @@
 /**
- * Unreachable is not a mismatch (DESIGN.md "Identity", "Never silently stop"): a bound
+ * Unreachable is not a mismatch (docs/DESIGN.md, "Identity", "Never silently stop"): a bound
  * camera whose ONVIF service is dead shows `retrying` with "unreachable at ADDRESS" and
  * what to check, a device that refuses the credentials shows `auth_failed`, and neither
  * ever shows `identity_mismatch` (only another serial is that). While recording, a dead

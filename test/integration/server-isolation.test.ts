@@ -1,5 +1,5 @@
 /**
- * The incident test (DESIGN.md "Why it exists"): 3 cameras, 5 users with different grants,
+ * The incident test (docs/DESIGN.md, "Why it exists"): 3 cameras, 5 users with different grants,
  * 20 concurrent clients firing random requests (lists, thumbnails, segments, playlists,
  * live, snapshots, exports, events by id, guessed ids) while every camera drops and
  * reconnects at once, again and again. Every response is checked against the grants:

@@ -1,4 +1,4 @@
-/** Admin-only API calls used by the settings pages (src/http/API.md "Administration"). */
+/** Admin-only API calls used by the settings pages (src/http/API.md, "Administration (admin role)"). */
 import { api } from './api.ts';
 import type { CameraSettingsView, FrameRect } from '../../src/wire/index.ts';
 

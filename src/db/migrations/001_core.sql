@@ -1,4 +1,4 @@
--- 001: the core tables of DESIGN.md "Data". Times are integers, ms since epoch, UTC.
+-- 001: the core tables of docs/DESIGN.md, "Data". Times are integers, ms since epoch, UTC.
 
 -- One row per camera. `id` is a slug assigned once (config or adoption) and never
 -- reused for another device: it is what grants, segments and events hang on.
@@ -12,7 +12,7 @@ CREATE TABLE cameras (
   onvif_username    TEXT,
   -- Write-only through the API: no route ever returns it. The database file is 0600.
   onvif_password    TEXT,
-  -- Hardware identity the camera proved at adoption (DESIGN.md "Identity").
+  -- Hardware identity the camera proved at adoption (docs/DESIGN.md, "Identity").
   serial_number     TEXT,
   hardware_id       TEXT,
   mac               TEXT,
@@ -77,7 +77,7 @@ CREATE TABLE users (
   password_changed_at_ms INTEGER NOT NULL
 );
 
--- Which viewer may see which camera, and how much: read at every request (DESIGN.md "One gate").
+-- Which viewer may see which camera, and how much: read at every request (docs/DESIGN.md, "One gate").
 CREATE TABLE grants (
   user_id   INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   camera_id TEXT NOT NULL REFERENCES cameras (id) ON DELETE CASCADE,

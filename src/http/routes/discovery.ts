@@ -37,7 +37,7 @@ function rtspField(body: Record<string, unknown>, name: string): string {
     throw badRequest(`"${name}" is not a URL (${(error as Error).message}); expected rtsp://user:pass@192.168.1.20:554/stream1`);
   }
   if (url.protocol !== 'rtsp:' && url.protocol !== 'rtsps:') throw badRequest(`"${name}" must start with rtsp:// or rtsps://`);
-  // LAN only (DESIGN.md): a camera URL pointing outside the house would make Hearth call out.
+  // LAN only (docs/DESIGN.md, "LAN only"): a camera URL pointing outside the house would make Hearth call out.
   if (!isLanUrl(value)) throw badRequest(`"${name}" must point at a private (LAN) IP address, e.g. 192.168.1.20`);
   // Stored normalized: a password with '@' or a space becomes %40 / %20 (ffmpeg decodes
   // them), so the URL has one reading for ffmpeg, the redaction and everyone else.

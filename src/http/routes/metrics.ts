@@ -1,5 +1,5 @@
 /**
- * `GET /metrics` (INTERFACE.md): Prometheus text for an admin's session, or for a scraper
+ * `GET /metrics` (docs/INTERFACE.md, "HTTP API"): Prometheus text for an admin's session, or for a scraper
  * on the box itself (loopback source address). Everyone else gets 404, so the route
  * does not advertise per-camera data to LAN guests.
  */

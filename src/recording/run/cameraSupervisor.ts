@@ -1,7 +1,7 @@
 /**
  * One supervisor per camera: checks storage and identity, runs the recorder's ffmpeg,
  * indexes what it writes, and restarts it with backoff. Its state is what the camera
- * page shows (DESIGN.md "Never silently stop").
+ * page shows (docs/DESIGN.md, "Never silently stop").
  *
  * Identity is checked before every run and again every `identityRecheckMs` while
  * recording (identityWatch.ts). A different device found mid-run stops the recorder at

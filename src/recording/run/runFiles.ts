@@ -1,7 +1,7 @@
 /**
  * The segment files of one camera's recorder runs: day folders made ahead of ffmpeg,
  * each finished segment indexed (or set aside while identity is in doubt), and the file
- * a run left half-written indexed if it plays, else removed (DESIGN.md "Nothing lost").
+ * a run left half-written indexed if it plays, else removed (docs/DESIGN.md, "Nothing lost").
  */
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';

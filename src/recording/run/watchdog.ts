@@ -31,7 +31,7 @@ export function watchRun(options: RunWatchdogOptions): () => void {
   const tick = (): void => {
     const now = clock.now();
     // Every tick, before making day folders: a disk that went away must not get folders, and
-    // then ffmpeg's next segment, on the SD card underneath (DESIGN.md "Right disk").
+    // then ffmpeg's next segment, on the SD card underneath (docs/DESIGN.md, "Right disk").
     if (!options.storageOk()) {
       options.stopRun();
       return;

@@ -219,7 +219,7 @@ export async function startDeviceService(options: DeviceServiceOptions): Promise
   const server = http.createServer((request, response) => {
     const endRequest = options.requestGauge?.begin();
     if (endRequest !== undefined) response.once('close', endRequest);
-    // A hung camera: the request is accepted and then nothing happens (DESIGN.md: every call needs a timeout).
+    // A hung camera: the request is accepted and then nothing happens (docs/DESIGN.md, "Every camera call has a deadline").
     if (frozen) {
       request.resume();
       return;

@@ -5,7 +5,7 @@
  * with SO_REUSEADDR, so N cameras in one process each get a copy of every probe
  * and answer for themselves, the way N real cameras on a LAN would. XAddrs and
  * scopes are read through getters on every probe so a camera that moves to a
- * new address (the DHCP-swap scenario in DESIGN.md) is found at the new one.
+ * new address (the DHCP-swap scenario of docs/DESIGN.md, "Identity") is found at the new one.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { RemoteInfo } from 'node:dgram';

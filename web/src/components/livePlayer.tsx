@@ -76,7 +76,7 @@ export function LivePlayer({ camera, large = false }: { camera: Camera; large?: 
 
   let overlay = null;
   if (status.kind === 'unsupported' && onScreen) {
-    // DESIGN.md: the browser cannot decode this codec (H.265 mostly), so Hearth transcodes
+    // docs/DESIGN.md, "Live view from the recorder's connection": the browser cannot decode this codec (H.265 mostly), so Hearth transcodes
     // its own feed to MPEG-1 for JSMpeg, only while someone watches.
     overlay = (
       <div class="live-fallback" title={`This camera sends ${status.videoName ?? status.codec}, which this browser cannot play live; shown through Hearth's fallback view (lower quality). Recordings still work.`}>
