@@ -18,7 +18,7 @@
  *    6.1-9.9 s, the same 43,283-byte JPEG, Node peak RSS 76-82 MB vs 80-81 MB.
  *  - Export (playback/exportVideo.ts) and every long-running ffmpeg stay on child.ts: they
  *    stream for minutes to hours and must stop with SIGINT and a grace (docs/DESIGN.md
- *    "fluent-ffmpeg": its kill() defaults to SIGKILL, which cuts the file being written).
+ *    "Recorders spawn ffmpeg directly": fluent-ffmpeg's kill() defaults to SIGKILL, which cuts the file being written).
  */
 import type { ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
