@@ -11,6 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tier="${HEARTH_TEST_TIER:-all}"
 case "$tier" in all|unit|integration|e2e) ;; *) echo "hearth: HEARTH_TEST_TIER must be all, unit, integration or e2e (got \"$tier\")" >&2; exit 2 ;; esac
+# The house rules (no folder or file import cycle, no source file over 400 lines) hold in every tier.
+node scripts/check-house.mjs
 if [ "$tier" = unit ]; then
   npx tsc --noEmit -p .
 else
