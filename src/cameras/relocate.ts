@@ -35,6 +35,13 @@ export interface RelocatorOptions {
   connect?: (options: OnvifConnectOptions) => Promise<OnvifDevice>;
   /** Don't search again for the same camera sooner than this. Default 5 s. */
   minIntervalMs?: number;
+  /**
+   * After a requested search finds nothing, search again this many times, `minIntervalMs`
+   * apart. Default 2. The mismatch that asks is often seen mid-move (a swap, a camera still
+   * booting after a power cut), when the device does not answer discovery yet, and the
+   * recorder's next identity check is a slow backoff away (minutes on real cameras).
+   */
+  followUps?: number;
   /** MAC the neighbour table holds for a candidate URL's host, or null. Default: the kernel's table (neighbourTable.ts). */
   neighbourMac?: (url: string) => Promise<string | null>;
 }
@@ -164,12 +171,28 @@ export function createRelocator(options: RelocatorOptions): Relocator {
     return job;
   };
 
+  const followUps = options.followUps ?? 2;
+  const requestWithFollowUps = (cameraId: string, left: number): void => {
+    void relocate(cameraId).then((found) => {
+      if (found !== null || left <= 0) return;
+      // Bounded (followUps searches, minIntervalMs apart); unref'd so it never holds a shutdown.
+      setTimeout(() => {
+        try {
+          if (!running.has(cameraId) && getCamera(db, cameraId)) requestWithFollowUps(cameraId, left - 1);
+        } catch (error) {
+          // The database closed under us (Hearth stopping): nothing left to follow.
+          log.debug('relocation follow-up skipped', { event: 'camera.relocate_follow_up_skipped', camera: cameraId, error: (error as Error).message });
+        }
+      }, minIntervalMs).unref();
+    });
+  };
+
   return {
     relocate,
     request: (cameraId) => {
       if (running.has(cameraId)) return;
       if (Date.now() - (lastStartMs.get(cameraId) ?? 0) < minIntervalMs) return;
-      void relocate(cameraId);
+      requestWithFollowUps(cameraId, followUps);
     },
     idle: async () => {
       await Promise.all([...running.values()]);

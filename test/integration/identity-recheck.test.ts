@@ -23,6 +23,7 @@ import type { CameraState } from '../../src/cameras/cameraStatus.ts';
 import { waitFor, type Fixture } from '../helpers/recordingFixture.ts';
 import { adoptWithRelocation, startIdentityStage, type IdentityStage } from '../helpers/identityStage.ts';
 import { segmentCameraCodes } from '../helpers/frameCodes.ts';
+import { pollUntil } from '../helpers/poll.ts';
 
 const discoveryPort = 40_000 + ((process.pid + 7_919) % 20_000);
 const recheckMs = 2_000;
@@ -83,15 +84,21 @@ test('a different device at the ONVIF address while recording stops the recorder
   await onvif[1]!.service.moveTo('127.0.0.1', port0);
   await Promise.all(onvif.map((o) => o.service.setListening(true)));
   try {
-    await waitFor(
+    await pollUntil(
       'both cameras through identity_mismatch and recording new segments again',
+      60_000,
       () =>
         ids.every((id) => {
           const states = (seen.get(id) ?? []).map((s) => s.state);
           const mismatchAt = states.indexOf('identity_mismatch');
           return mismatchAt >= 0 && states.lastIndexOf('recording') > mismatchAt && listSegments(db, id).some((s) => s.startMs > swapAtMs);
         }),
-      60_000,
+      {
+        everyMs: 200,
+        // What each camera went through and the last log lines: a timeout says where it stuck.
+        context: () =>
+          `${JSON.stringify(Object.fromEntries([...seen].map(([id, states]) => [id, states.map((s) => `${s.state}@${s.atMs - swapAtMs}${s.lastError ? `: ${s.lastError.slice(0, 160)}` : ''}`)])))}\n${fixture.logLines.slice(-40).join('\n')}`,
+      },
     );
   } finally {
     clearInterval(poll);
