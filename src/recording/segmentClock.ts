@@ -2,7 +2,7 @@
  * Turns stream time (seconds in ffmpeg's segment list) into wall-clock ms for the index.
  * Anchor: the list line for a segment arrives as the keyframe that ends it comes in,
  * so `arrival − endSeconds` maps stream time to wall time. Re-anchored when camera and
- * host clocks drift apart by more than `reanchorMs`; times never go backwards per camera
+ * host clocks drift apart by more than `reanchorMs` (late: two lines in a row); times never go backwards per camera
  * (a clock stepped back squeezes nothing: new segments continue after the last one).
  */
 export const reanchorMs = 2_000;
@@ -14,6 +14,8 @@ export interface PlacedTimes {
 
 export class SegmentClock {
   private anchorMs: number | null = null;
+  /** The offset of a late line waiting for a second one to confirm a drift. */
+  private lateOffsetMs: number | null = null;
   private lastRunEndSeconds: number | null = null;
 
   constructor(private lastEndMs: number) {}
@@ -21,13 +23,34 @@ export class SegmentClock {
   /** Call when a new ffmpeg run starts: its stream time restarts near zero. */
   newRun(): void {
     this.anchorMs = null;
+    this.lateOffsetMs = null;
     this.lastRunEndSeconds = null;
   }
 
   place(startSeconds: number, endSeconds: number, arrivedAtMs: number): PlacedTimes & { reanchored: boolean } {
     const offset = arrivedAtMs - endSeconds * 1000;
-    const reanchored = this.anchorMs !== null && Math.abs(offset - this.anchorMs) > reanchorMs;
-    if (this.anchorMs === null || reanchored) this.anchorMs = offset;
+    // A list line can only arrive late, never early: one late line is a starved box (ffmpeg
+    // or this loop behind), not a drifted clock, and re-anchoring on it opens a false gap in
+    // the index. Early (stream time ahead of the anchor) re-anchors at once; late must hold
+    // for two lines in a row, and then takes the smaller of the two offsets.
+    let reanchored = false;
+    if (this.anchorMs === null) {
+      this.anchorMs = offset;
+    } else if (offset < this.anchorMs - reanchorMs) {
+      this.anchorMs = offset;
+      reanchored = true;
+    } else if (offset > this.anchorMs + reanchorMs) {
+      if (this.lateOffsetMs !== null) {
+        this.anchorMs = Math.min(this.lateOffsetMs, offset);
+        reanchored = true;
+        this.lateOffsetMs = null;
+      } else {
+        this.lateOffsetMs = offset;
+      }
+    } else {
+      this.lateOffsetMs = null;
+    }
+    if (reanchored) this.lateOffsetMs = null;
     this.lastRunEndSeconds = endSeconds;
     return { ...this.monotonic(Math.round(this.anchorMs + startSeconds * 1000), Math.round((endSeconds - startSeconds) * 1000)), reanchored };
   }
