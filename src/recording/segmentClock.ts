@@ -33,24 +33,19 @@ export class SegmentClock {
     // or this loop behind), not a drifted clock, and re-anchoring on it opens a false gap in
     // the index. Early (stream time ahead of the anchor) re-anchors at once; late must hold
     // for two lines in a row, and then takes the smaller of the two offsets.
+    const late = this.anchorMs !== null && offset > this.anchorMs + reanchorMs;
     let reanchored = false;
     if (this.anchorMs === null) {
       this.anchorMs = offset;
     } else if (offset < this.anchorMs - reanchorMs) {
       this.anchorMs = offset;
       reanchored = true;
-    } else if (offset > this.anchorMs + reanchorMs) {
-      if (this.lateOffsetMs !== null) {
-        this.anchorMs = Math.min(this.lateOffsetMs, offset);
-        reanchored = true;
-        this.lateOffsetMs = null;
-      } else {
-        this.lateOffsetMs = offset;
-      }
-    } else {
-      this.lateOffsetMs = null;
+    } else if (late && this.lateOffsetMs !== null) {
+      this.anchorMs = Math.min(this.lateOffsetMs, offset);
+      reanchored = true;
     }
-    if (reanchored) this.lateOffsetMs = null;
+    // Only a first late line waits for a second one; any other line ends the wait.
+    this.lateOffsetMs = late && !reanchored ? offset : null;
     this.lastRunEndSeconds = endSeconds;
     return { ...this.monotonic(Math.round(this.anchorMs + startSeconds * 1000), Math.round((endSeconds - startSeconds) * 1000)), reanchored };
   }
