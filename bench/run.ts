@@ -2,10 +2,10 @@
  * `npm run bench`: every benchmark, each figure beside its floor measured in the same run
  * and its target, printed as one table and written to bench/results.json (+ results.md).
  * Never part of `npm test`. Sections, in order, with their time budgets on a 2-core box:
- *   motion (≤ 4 min) · recording overhead, memory, storage on shared simulators (≤ 6 min) ·
+ *   motion (≤ 4 min) · recording overhead, memory on shared simulators (≤ 6 min) · storage (≤ 1.5 min) ·
  *   index, playback, storm (bench/index.ts, playback.ts, storm.ts, if present; ≤ 4.5 min).
  * A section that throws is reported in the table and the others still run.
- * Usage: npm run bench [-- --quick] [-- --only motion,recording,index,playback,storm]
+ * Usage: npm run bench [-- --quick] [-- --only motion,recording,storage,index,playback,storm]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { ffmpegPathSync } from '../src/ffmpeg/locate.ts';
 import { formatMotionTable, runMotionQualityBench, type MotionBenchOptions, type MotionBenchResult } from './motion-quality.ts';
 import { recordingRows, runAllRecordingPlans } from './recording.ts';
 import { memoryRows, runMemoryBench, type MemoryBenchResult } from './memory.ts';
-import { measureIndexBytes, storageRows } from './storage.ts';
+import { runStorageBench } from './storage.ts';
 import { formatMarkdown, formatTable, round, type BenchOptions, type BenchRow, type BenchRunner, type BenchSection } from './report.ts';
 
 const quick = process.argv.includes('--quick');
@@ -66,11 +66,12 @@ await section('recording', async () => {
     memorySeconds = round((Date.now() - t0) / 1000, 1);
   });
   const out: BenchSection[] = [{ section: 'recording', rows: recordingRows(recording), details: recording }];
-  const index = measureIndexBytes(quick ? 5_000 : 20_000);
-  out.push({ section: 'storage', rows: storageRows(recording, index), details: { index }, wallSeconds: 0 });
   if (memory) out.push({ section: 'memory', rows: memoryRows(memory), details: memory, wallSeconds: memorySeconds });
   return out;
 });
+
+// Its own recordings at several bitrates: whole segments weighed against their own packets.
+await section('storage', () => runStorageBench(options));
 
 // Part 2 (index at scale, playback latency, reconnect storm): plugged in when present.
 for (const name of ['index', 'playback', 'storm']) {

@@ -86,7 +86,8 @@ export function recorderArgs(input: RecorderArgsInput): string[] {
     '-segment_format', 'mp4',
     // flush_packets on the inner muxer: without it a kill -9 loses the whole 32 KB write
     // buffer (measured: a 7 s segment left 28 bytes). frag_duration bounds that loss to ~1 s.
-    '-segment_format_options', `movflags=${fragmented}:flush_packets=1:frag_duration=1000000`,
+    // skip_trailer: no mfra index at the end (24 B/s, nothing reads it; a cut file has none).
+    '-segment_format_options', `movflags=${fragmented}+skip_trailer:flush_packets=1:frag_duration=1000000`,
     '-segment_time', String(input.segmentSeconds),
     '-segment_atclocktime', '1',
     '-segment_clocktime_offset', input.rotationOffsetSeconds.toFixed(3),

@@ -21,7 +21,7 @@ export interface H265ClipSpec {
   segments: number;
 }
 
-const cacheRoot = path.join(os.tmpdir(), 'hearth-h265-clips-v1');
+const cacheRoot = path.join(os.tmpdir(), 'hearth-h265-clips-v2');
 
 /** Segment files (sorted) of one recorder-like run; cached by spec. */
 export function h265Segments(spec: H265ClipSpec): string[] {
@@ -40,7 +40,7 @@ export function h265Segments(spec: H265ClipSpec): string[] {
     '-x265-params', `log-level=error:keyint=${gop}:min-keyint=${gop}:scenecut=0:repeat-headers=1`,
     // The recorder's segment output (src/ffmpeg/args.ts recorderArgs), cut every segmentSeconds.
     '-f', 'segment', '-segment_format', 'mp4',
-    '-segment_format_options', 'movflags=frag_keyframe+empty_moov+default_base_moof:flush_packets=1:frag_duration=1000000',
+    '-segment_format_options', 'movflags=frag_keyframe+empty_moov+default_base_moof+skip_trailer:flush_packets=1:frag_duration=1000000',
     '-segment_time', String(spec.segmentSeconds), '-reset_timestamps', '0',
     path.join(partial, 'seg-%03d.mp4'),
   ], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 });

@@ -18,7 +18,7 @@ import { fragmentStart, readInit, scanInit, segmentFacts, streamCodecs, topBoxes
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-mp4-reader-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-const recorderMovflags = 'movflags=frag_keyframe+empty_moov+default_base_moof:flush_packets=1:frag_duration=1000000';
+const recorderMovflags = 'movflags=frag_keyframe+empty_moov+default_base_moof+skip_trailer:flush_packets=1:frag_duration=1000000';
 
 interface Variant {
   name: string;
