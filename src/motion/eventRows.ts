@@ -84,6 +84,24 @@ export function listCameraEvents(db: Db, cameraId: string, fromMs: number, toMs:
   return rows.map(toEventRow);
 }
 
+/** A motion event overlapping an hour before fromMs is still drawn: events are cut at `eventTimesLookbackMs` for the index scan. */
+export const eventTimesLookbackMs = 3_600_000;
+
+/**
+ * Start and end of one camera's events overlapping [fromMs, toMs), oldest first, one row at
+ * a time (the timeline's markers: a month can hold tens of thousands). Events that started
+ * more than `eventTimesLookbackMs` before fromMs are left out.
+ */
+export function eventTimesOverlapping(db: Db, cameraId: string, fromMs: number, toMs: number): IterableIterator<{ startMs: number; endMs: number | null }> {
+  return db
+    .prepare(
+      `SELECT start_ms AS startMs, end_ms AS endMs FROM events
+        WHERE camera_id = ? AND start_ms >= ? AND start_ms < ? AND (end_ms IS NULL OR end_ms >= ?)
+        ORDER BY start_ms`,
+    )
+    .iterate(cameraId, fromMs - eventTimesLookbackMs, toMs, fromMs) as IterableIterator<{ startMs: number; endMs: number | null }>;
+}
+
 /** Events of the given cameras starting in [fromMs, toMs), newest first. Callers pass only cameras the gate allowed. */
 export function eventsOf(db: Db, cameraIds: readonly string[], fromMs: number, toMs: number, limit: number): EventRow[] {
   if (cameraIds.length === 0) return [];
