@@ -7,7 +7,7 @@
  */
 import type { Db } from '../db/sqlite.ts';
 import type { SegmentStream } from '../recording/segmentRows.ts';
-import { eventTimesOverlapping } from '../motion/eventRows.ts';
+import { eventBuckets } from '../motion/eventRows.ts';
 
 export interface TimeSpan {
   startMs: number;
@@ -70,14 +70,16 @@ export function coverageSpans(db: Db, cameraId: string, stream: SegmentStream, f
   return { spans: merged.items, minGapMs: merged.minGapMs };
 }
 
-/** Motion events of one camera overlapping [fromMs, toMs] as markers (an open event lasts until `nowMs`), merged like the spans. */
+/**
+ * Motion events of one camera overlapping [fromMs, toMs] as markers, clipped to the range:
+ * grouped by start into buckets of minGapMs (at least a `maxItems`th of the range, so the
+ * answer is bounded before it leaves SQLite), then merged like the spans.
+ */
 export function eventMarkers(db: Db, cameraId: string, fromMs: number, toMs: number, minGapMs: number, maxItems: number, nowMs: number): EventMarker[] {
-  function* markers(): Generator<EventMarker> {
-    for (const e of eventTimesOverlapping(db, cameraId, fromMs, toMs)) yield { startMs: e.startMs, endMs: e.endMs ?? Math.max(e.startMs, nowMs), count: 1 };
-  }
+  const bucketMs = Math.max(minGapMs, Math.ceil((toMs - fromMs) / maxItems));
   const join = (into: EventMarker, row: EventMarker) => {
     into.endMs = Math.max(into.endMs, row.endMs);
     into.count += row.count;
   };
-  return mergeBounded(markers(), fromMs, toMs, minGapMs, maxItems, join).items;
+  return mergeBounded(eventBuckets(db, cameraId, fromMs, toMs, bucketMs, nowMs), fromMs, toMs, minGapMs, maxItems, join).items;
 }

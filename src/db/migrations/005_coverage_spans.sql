@@ -13,6 +13,11 @@ CREATE TABLE coverage_spans (
   PRIMARY KEY (camera_id, stream, start_ms)
 ) WITHOUT ROWID;
 
+-- The timeline's motion markers group a month of one camera's events inside SQLite
+-- (src/motion/eventRows.ts, eventBuckets): reading start and end from the index alone keeps
+-- that a scan of index pages instead of one table page per event.
+CREATE INDEX events_by_camera_start_end ON events (camera_id, start_ms, end_ms);
+
 -- Built from the rows an existing database already holds: gaps and islands in one pass over
 -- the (camera_id, stream, start_ms) index. A segment starts a new span when it begins more than
 -- 1,500 ms after the latest end of the stream's earlier segments.
