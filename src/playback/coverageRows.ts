@@ -54,17 +54,36 @@ function mergeBounded<T extends TimeSpan>(rows: Iterable<T>, fromMs: number, toM
   return { items, minGapMs: gapMs };
 }
 
+/** Rows per read: bounds the memory of a pathological range, while a month of a camera that broke every 10 minutes (4,320 spans) is one read. */
+const spansPerRead = 8_192;
+
+/**
+ * The spans starting in [fromMs, toMs), oldest first, read as bare arrays a page at a time:
+ * at ~0.3 µs a row this is 4x faster than row objects, and 4x faster than merging gaps
+ * with SQLite's window functions (bench/indexCoverage.ts, the gap-every-10-min month).
+ */
+function* spansFrom(db: Db, cameraId: string, stream: SegmentStream, fromMs: number, toMs: number): Generator<TimeSpan> {
+  const page = db
+    .prepare('SELECT start_ms, end_ms FROM coverage_spans WHERE camera_id = ? AND stream = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms LIMIT ?')
+    .raw();
+  let nextMs = fromMs;
+  for (let reads = 0; reads < 1_000_000; reads += 1) {
+    const rows = page.all(cameraId, stream, nextMs, toMs, spansPerRead) as [number, number][];
+    for (const [startMs, endMs] of rows) yield { startMs, endMs };
+    const last = rows.at(-1);
+    if (rows.length < spansPerRead || last === undefined) return;
+    nextMs = last[0] + 1;
+  }
+}
+
 /** Recorded spans of one camera stream overlapping [fromMs, toMs], clipped to it, oldest first. */
 export function coverageSpans(db: Db, cameraId: string, stream: SegmentStream, fromMs: number, toMs: number, minGapMs: number, maxItems: number): MergedSpans {
   const straddling = db
     .prepare('SELECT start_ms AS startMs, end_ms AS endMs FROM coverage_spans WHERE camera_id = ? AND stream = ? AND start_ms < ? ORDER BY start_ms DESC LIMIT 1')
     .get(cameraId, stream, fromMs) as TimeSpan | undefined;
-  const rest = db
-    .prepare('SELECT start_ms AS startMs, end_ms AS endMs FROM coverage_spans WHERE camera_id = ? AND stream = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms')
-    .iterate(cameraId, stream, fromMs, toMs) as IterableIterator<TimeSpan>;
   function* all(): Generator<TimeSpan> {
     if (straddling !== undefined && straddling.endMs > fromMs) yield straddling;
-    yield* rest;
+    yield* spansFrom(db, cameraId, stream, fromMs, toMs);
   }
   const merged = mergeBounded(all(), fromMs, toMs, minGapMs, maxItems, (into, row) => void (into.endMs = Math.max(into.endMs, row.endMs)));
   return { spans: merged.items, minGapMs: merged.minGapMs };

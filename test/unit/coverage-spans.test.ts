@@ -136,5 +136,13 @@ test('a span query merges gaps narrower than minGapMs and stays within its size 
   const bounded = coverageSpans(db, 'cam', 'main', 0, 1_600_000, 0, 50);
   assert.ok(bounded.spans.length <= 50, `${bounded.spans.length} spans`);
   assert.ok(bounded.minGapMs > 0);
+  // More spans than one read takes (8,192): the pages join up, none lost or doubled.
+  const insert = db.prepare("INSERT INTO coverage_spans (camera_id, stream, start_ms, end_ms) VALUES ('other', 'sub', ?, ?)");
+  db.transaction(() => {
+    for (let i = 0; i < 9_000; i += 1) insert.run(i * 10_000, i * 10_000 + 5_000);
+  })();
+  const many = coverageSpans(db, 'other', 'sub', 0, 90_000_000, 0, 20_000).spans;
+  assert.equal(many.length, 9_000);
+  assert.deepEqual(many.at(-1), { startMs: 8_999 * 10_000, endMs: 8_999 * 10_000 + 5_000 });
   db.close();
 });
