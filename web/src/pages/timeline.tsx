@@ -101,8 +101,9 @@ function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }
     if (!mayRecordings) return;
     let cancelled = false;
     const load = async () => {
-      const from = view.startMs - view.spanMs / 2;
       const to = Math.min(view.startMs + view.spanMs * 1.5, Date.now() + minuteMs);
+      // The route answers ≤ 62 days (a month's view and half of one either side); a second under it, for rounding.
+      const from = Math.max(view.startMs - view.spanMs / 2, to - 62 * dayMs + 1000);
       // A gap narrower than a pixel of the scrubber is not drawn: the server merges it.
       const pixelMs = view.spanMs / Math.max(320, window.innerWidth);
       try {
