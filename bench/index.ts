@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../src/db/sqlite.ts';
 import { openDatabase } from '../src/db/connection.ts';
+import { openSqlite } from '../src/db/sqlite.ts';
 import { schemaVersion } from '../src/db/migrate.ts';
 import { eventsOf } from '../src/motion/eventRows.ts';
 import { segmentsOverlapping } from '../src/playback/mediaRows.ts';
@@ -17,6 +18,7 @@ import { maxSegmentRows } from '../src/http/routes/cameras.ts';
 import { dayDirName } from '../src/recording/layout.ts';
 import { ratioOf, round, type BenchOptions, type BenchRow, type BenchSection } from './report.ts';
 import { indexCameraIds, indexDatabase, indexShape } from './lib/indexDb.ts';
+import { runCoverageBench, type CoverageBench } from './indexCoverage.ts';
 import { seededRandom, summarize, timeSync, timeSyncWithCpu, type Summary } from './lib/timing.ts';
 
 const dayMs = 24 * 3_600_000;
@@ -49,7 +51,11 @@ interface Measured {
 
 export async function run(options: BenchOptions): Promise<BenchSection> {
   const generated = indexDatabase(options.log);
+  // A cache made before a migration is upgraded here, as a home's database would be.
+  const versionBefore = schemaVersionOf(generated.file, false);
+  const openT0 = performance.now();
   const db = openDatabase(generated.file);
+  const upgradeSeconds = (performance.now() - openT0) / 1000;
   const random = seededRandom(42);
   const pickCamera = (): string => indexCameraIds[Math.floor(random() * indexCameraIds.length)]!;
   // Any day but the first, so a whole day of rows exists before and after.
@@ -59,6 +65,7 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
   const measured: Measured[] = [];
   let usedBytes = 0;
   let proposed: ProposedIndexResult | null = null;
+  let coverage: CoverageBench | null = null;
   try {
     let rows = 0;
     const day = timeSyncWithCpu(reps.day, 3, () => {
@@ -69,6 +76,7 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
       const from = pickDayMs();
       countOverlapping(db, pickCamera(), from, from + dayMs);
     });
+    // What the timeline asked for at day scale until the coverage route (the player still lists ≤ 1 h of rows).
     measured.push({ metric: 'one camera-day of segments (8,640 rows)', summary: summarize(day.wall), cpu: summarize(day.cpu), floor: summarize(dayFloor), targetMs: 5, rowsPerCall: rows, plan: planOf(db, segmentSql) });
 
     const page = timeSyncWithCpu(reps.page, 10, () => {
@@ -101,6 +109,7 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
     deleteSegmentRows(db, ids);
     db.pragma('wal_checkpoint(TRUNCATE)');
 
+    coverage = runCoverageBench(db, random, options.quick, options.log);
     usedBytes = usedDatabaseBytes(db);
     // Building the candidate index takes ~50 s here: only when asked for.
     if (process.env.HEARTH_BENCH_PROPOSED_INDEX === '1') proposed = measureProposedIndex(db, reps.day, reps.page, pickCamera, pickDayMs, options.log);
@@ -119,6 +128,7 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
     met: m.summary.medianMs < m.targetMs,
     note: `p95 ${round(m.summary.p95Ms, 3)} ms over ${m.summary.count} runs; CPU time median ${round(m.cpu.medianMs, 3)} ms` + (m.summary.medianMs < m.targetMs ? '' : `; ${whyMissed(m)}`),
   }));
+  if (coverage) rows.push(...coverage.rows);
   if (proposed) {
     rows.push({
       section: 'index',
@@ -138,7 +148,8 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
     value: round(sizeBytes / 1e6, 1),
     unit: 'MB',
     note: `${round(sizeBytes / generated.segmentRows, 1)} bytes per segment row incl. indexes and events; schema v${schemaVersionOf(generated.file)}` +
-      (generated.cached ? '; generated file reused from the cache' : `; generated in ${round(generated.generateSeconds, 1)} s`),
+      (generated.cached ? '; generated file reused from the cache' : `; generated in ${round(generated.generateSeconds, 1)} s`) +
+      (versionBefore === null || versionBefore === schemaVersionOf(generated.file) ? '' : `; upgraded from schema v${versionBefore} in ${round(upgradeSeconds, 1)} s`),
   });
   return {
     section: 'index',
@@ -151,6 +162,8 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
       eventRows: generated.eventRows,
       sizeBytes,
       queries: measured.map((m) => ({ metric: m.metric, rowsPerCall: m.rowsPerCall, ...roundSummary(m.summary), cpu: roundSummary(m.cpu), floor: m.floor ? roundSummary(m.floor) : null, plan: m.plan })),
+      coverage: coverage?.details ?? null,
+      upgrade: { fromVersion: versionBefore, seconds: round(upgradeSeconds, 2) },
       proposedIndex: proposed ? { day: roundSummary(proposed.day), dayCpu: roundSummary(proposed.dayCpu), page: roundSummary(proposed.page), pageCpu: roundSummary(proposed.pageCpu), createSeconds: round(proposed.createSeconds, 1), extraBytes: proposed.extraBytes, plan: proposed.plan } : null,
     },
   };
@@ -230,9 +243,11 @@ function usedDatabaseBytes(db: Db): number {
   return pages * (db.pragma('page_size', { simple: true }) as number);
 }
 
-function schemaVersionOf(file: string): number {
-  const db = openDatabase(file);
+/** The file's schema version; `migrated: false` reads it without applying pending migrations (null when it has none). */
+function schemaVersionOf(file: string, migrated = true): number | null {
+  const db = migrated ? openDatabase(file) : openSqlite(file);
   try {
+    if (!migrated && db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").get() === undefined) return null;
     return schemaVersion(db);
   } finally {
     db.close();

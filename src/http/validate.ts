@@ -119,3 +119,11 @@ export function segmentStreamParam(value: unknown): 'main' | 'sub' {
   if (text === 'sub') return 'sub';
   throw badRequest('"stream" must be "main" (the recording, the default) or "sub" (the sub-stream recording of an H.265 camera)');
 }
+
+/** A duration in ms from 0 to `maxMs` (e.g. the coverage route's `minGapMs`: a pixel of the scrubber); `defaultMs` when not given. */
+export function durationMsParam(value: unknown, name: string, defaultMs: number, maxMs: number): number {
+  const text = single(value, name);
+  if (text === undefined || text === '') return defaultMs;
+  if (!/^[0-9]{1,15}$/.test(text) || Number(text) > maxMs) throw badRequest(`"${name}" must be a whole number of ms from 0 to ${maxMs}`);
+  return Number(text);
+}

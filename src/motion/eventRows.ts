@@ -84,6 +84,35 @@ export function listCameraEvents(db: Db, cameraId: string, fromMs: number, toMs:
   return rows.map(toEventRow);
 }
 
+/** A motion event overlapping an hour before fromMs is still drawn: events are cut at `eventTimesLookbackMs` for the index scan. */
+export const eventTimesLookbackMs = 3_600_000;
+
+export interface EventBucket {
+  startMs: number;
+  endMs: number;
+  count: number;
+}
+
+/**
+ * One camera's events overlapping [fromMs, toMs), grouped by start into buckets of
+ * `bucketMs` from fromMs (the timeline's motion markers: a month can hold tens of thousands
+ * of events, and the grouping runs inside SQLite on the covering index
+ * events_by_camera_start_end, migration 005). Each bucket spans its events' earliest start
+ * to latest end (an open event: `nowMs`); oldest first. Events that started more than
+ * `eventTimesLookbackMs` before fromMs are left out.
+ */
+export function eventBuckets(db: Db, cameraId: string, fromMs: number, toMs: number, bucketMs: number, nowMs: number): EventBucket[] {
+  const rows = db
+    .prepare(
+      `SELECT CAST((start_ms - ?) / ? AS INTEGER) AS bucket, min(start_ms) AS startMs, max(coalesce(end_ms, max(start_ms, ?))) AS endMs, count(*) AS count
+         FROM events
+        WHERE camera_id = ? AND start_ms >= ? AND start_ms < ? AND (end_ms IS NULL OR end_ms >= ?)
+        GROUP BY bucket ORDER BY bucket`,
+    )
+    .all(fromMs, Math.max(1, bucketMs), nowMs, cameraId, fromMs - eventTimesLookbackMs, toMs, fromMs) as (EventBucket & { bucket: number })[];
+  return rows.map((r) => ({ startMs: r.startMs, endMs: r.endMs, count: r.count }));
+}
+
 /** Events of the given cameras starting in [fromMs, toMs), newest first. Callers pass only cameras the gate allowed. */
 export function eventsOf(db: Db, cameraIds: readonly string[], fromMs: number, toMs: number, limit: number): EventRow[] {
   if (cameraIds.length === 0) return [];

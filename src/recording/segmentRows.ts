@@ -1,5 +1,6 @@
 /** SQL for the `segments` table (001_core.sql): the index of recorded files. */
 import type { Db } from '../db/sqlite.ts';
+import { addCoverage, removeCoverage } from './coverageSpans.ts';
 
 /** Which of the camera's streams a segment holds (004_segment_stream.sql): 'main' unless asked. */
 export type SegmentStream = 'main' | 'sub';
@@ -43,14 +44,17 @@ function toRow(r: SegmentDbRow): SegmentRow {
   return { id: r.id, cameraId: r.camera_id, startMs: r.start_ms, endMs: r.end_ms, bytes: r.bytes, path: r.path, deleting: r.deleting === 1, stream: r.stream };
 }
 
-/** Inserts rows in one transaction (the indexer batches); an existing path is left as is. */
+/** Inserts rows in one transaction (the indexer batches); an existing path is left as is. The timeline's spans follow in the same transaction. */
 export function insertSegments(db: Db, rows: NewSegment[]): void {
   const insert = db.prepare(
     `INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path, stream) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (path) DO NOTHING`,
   );
   db.transaction(() => {
-    for (const r of rows) insert.run(r.cameraId, r.startMs, r.endMs, r.bytes, r.path, r.stream ?? 'main');
+    for (const r of rows) {
+      const stream = r.stream ?? 'main';
+      if (insert.run(r.cameraId, r.startMs, r.endMs, r.bytes, r.path, stream).changes > 0) addCoverage(db, r.cameraId, stream, r.startMs, r.endMs);
+    }
   })();
 }
 
@@ -81,17 +85,32 @@ export function newestSegmentEndMs(db: Db): number | null {
   return (db.prepare('SELECT max(end_ms) AS endMs FROM segments').get() as { endMs: number | null }).endMs;
 }
 
+interface LiveSpanOfRow {
+  camera_id: string;
+  stream: SegmentStream;
+  start_ms: number;
+  end_ms: number;
+}
+
+/** A row being deleted is no longer recorded time: the timeline's spans lose it here, not when the row goes. */
 export function markDeleting(db: Db, ids: number[]): void {
-  const mark = db.prepare('UPDATE segments SET deleting = 1 WHERE id = ?');
+  const mark = db.prepare('UPDATE segments SET deleting = 1 WHERE id = ? AND deleting = 0 RETURNING camera_id, stream, start_ms, end_ms');
   db.transaction(() => {
-    for (const id of ids) mark.run(id);
+    for (const id of ids) {
+      const row = mark.get(id) as LiveSpanOfRow | undefined;
+      if (row) removeCoverage(db, row.camera_id, row.stream, row.start_ms, row.end_ms);
+    }
   })();
 }
 
+/** Drops rows (retention, reconcile, quarantine); a row still live leaves the timeline's spans in the same transaction. */
 export function deleteSegmentRows(db: Db, ids: number[]): void {
-  const del = db.prepare('DELETE FROM segments WHERE id = ?');
+  const del = db.prepare('DELETE FROM segments WHERE id = ? RETURNING camera_id, stream, start_ms, end_ms, deleting');
   db.transaction(() => {
-    for (const id of ids) del.run(id);
+    for (const id of ids) {
+      const row = del.get(id) as (LiveSpanOfRow & { deleting: number }) | undefined;
+      if (row && row.deleting === 0) removeCoverage(db, row.camera_id, row.stream, row.start_ms, row.end_ms);
+    }
   })();
 }
 

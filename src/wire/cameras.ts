@@ -42,6 +42,21 @@ export interface SegmentView {
   url: string;
 }
 
+/**
+ * GET /api/cameras/:id/coverage: what the timeline draws for a range of up to 62 days.
+ * `spans`: recorded time of the stream, merged (gaps of at most 1.5 s always, and of at most
+ * `minGapMs` as answered), clipped to the range, oldest first. `events`: motion markers, each
+ * standing for `count` events merged the same way. Each list holds at most 2,000 items.
+ */
+export interface CoverageView {
+  fromMs: number;
+  toMs: number;
+  stream: 'main' | 'sub';
+  minGapMs: number;
+  spans: { startMs: number; endMs: number }[];
+  events: { startMs: number; endMs: number; count: number }[];
+}
+
 /** GET /api/events (each) and GET /api/events/:id. `end` is null while the event lasts. */
 export interface MotionEventView {
   id: number;

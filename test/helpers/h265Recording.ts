@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Db } from '../../src/db/sqlite.ts';
 import { upsertCamera } from '../../src/cameras/cameraRows.ts';
+import { insertSegments } from '../../src/recording/segmentRows.ts';
 
 export interface H265ClipSpec {
   width: number;
@@ -71,7 +72,7 @@ export function indexH265Recording(db: Db, root: string, cameraId: string, files
     id: cameraId, name: cameraId, source: 'config', enabled: true, onvif: null,
     streams: { main: `rtsp://127.0.0.1:1/${cameraId}`, sub: null }, retentionDays: null, motionEnabled: false, nowMs: Date.now(),
   });
-  const insert = db.prepare('INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path) VALUES (?, ?, ?, ?, ?)');
+  const idOf = db.prepare('SELECT id FROM segments WHERE path = ?');
   return files.map((source, i) => {
     const segStart = startMs + i * segmentSeconds * 1000;
     const day = new Date(segStart).toISOString().slice(0, 10);
@@ -80,7 +81,9 @@ export function indexH265Recording(db: Db, root: string, cameraId: string, files
     mkdirSync(path.join(root, cameraId, day), { recursive: true });
     copyFileSync(source, path.join(root, relative));
     const endMs = segStart + segmentSeconds * 1000;
-    const id = Number(insert.run(cameraId, segStart, endMs, statSync(source).size, relative).lastInsertRowid);
+    // The indexer's own function: the timeline's coverage spans follow the row.
+    insertSegments(db, [{ cameraId, startMs: segStart, endMs, bytes: statSync(source).size, path: relative }]);
+    const id = (idOf.get(relative) as { id: number }).id;
     return { id, startMs: segStart, endMs, file: path.join(root, relative) };
   });
 }

@@ -20,6 +20,7 @@ import type { CameraStatusSource, CameraStatusView } from '../../src/http/source
 import { liveSourceFromFeeds } from '../../src/live/liveSource.ts';
 import { LiveFeed } from '../../src/live/liveFeed.ts';
 import { recordingRoot } from '../../src/recording/layout.ts';
+import { insertSegments } from '../../src/recording/segmentRows.ts';
 import { fragmentedInitLength } from '../../src/playback/mp4Init.ts';
 
 export interface CameraMedia {
@@ -153,7 +154,7 @@ export async function startServerFixture(overrides: Partial<AppInputs> = {}, opt
   const root = recordingRoot(dataDir);
   const media = new Map<string, CameraMedia>();
   const status = new ToggleStatus();
-  const insertSegment = db.prepare('INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path) VALUES (?, ?, ?, ?, ?)');
+  const segmentIdOf = db.prepare('SELECT id FROM segments WHERE path = ?');
   const insertEvent = db.prepare('INSERT INTO events (camera_id, start_ms, end_ms, score, region, thumbnail_path) VALUES (?, ?, ?, ?, ?, ?)');
 
   for (const spec of cameraSpecs) {
@@ -176,7 +177,9 @@ export async function startServerFixture(overrides: Partial<AppInputs> = {}, opt
       const stamp = new Date(startMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
       const relative = path.posix.join(spec.id, day, `${stamp}-r1.mp4`);
       copyFileSync(file, path.join(root, relative));
-      m.segmentIds.push(Number(insertSegment.run(spec.id, startMs, startMs + segmentMs, bytes.length, relative).lastInsertRowid));
+      // Through the indexer's function, so the timeline's coverage spans follow as in a home.
+      insertSegments(db, [{ cameraId: spec.id, startMs, endMs: startMs + segmentMs, bytes: bytes.length, path: relative }]);
+      m.segmentIds.push((segmentIdOf.get(relative) as { id: number }).id);
     }
     const thumbDir = path.join(dataDir, 'thumbnails', spec.id, day);
     mkdirSync(thumbDir, { recursive: true });

@@ -45,6 +45,7 @@ const routes: Route[] = [
   { method: 'GET', path: '/api/cameras/:camera/snapshot' },
   { method: 'GET', path: '/api/cameras/:camera/live.mp4', weight: 2 },
   { method: 'GET', path: '/api/cameras/:camera/segments', query: ['from', 'to'], weight: 3 },
+  { method: 'GET', path: '/api/cameras/:camera/coverage', query: ['from', 'to', 'stream', 'minGapMs'], weight: 2 },
   { method: 'GET', path: '/api/cameras/:camera/playlist.m3u8', query: ['from', 'to'], weight: 3 },
   { method: 'GET', path: '/api/segments/:number', weight: 3 },
   { method: 'GET', path: '/api/events', query: ['camera', 'from', 'to', 'limit'], weight: 3 },

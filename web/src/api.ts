@@ -4,12 +4,13 @@
  * server's own message, which is written for a homeowner and shown as it is.
  */
 
-import type { CameraView, MotionEventView, SegmentView, SystemInfo } from '../../src/wire/index.ts';
+import type { CameraView, CoverageView, MotionEventView, SegmentView, SystemInfo } from '../../src/wire/index.ts';
 
 export type { CameraState, SystemInfo } from '../../src/wire/index.ts';
 export type Camera = CameraView;
 export type Segment = SegmentView;
 export type MotionEvent = MotionEventView;
+export type Coverage = CoverageView;
 
 export interface Me {
   username: string;
@@ -70,6 +71,12 @@ export const logout = () => api<void>('/api/logout', { method: 'POST', body: {} 
 
 export function getSegments(cameraId: string, fromMs: number, toMs: number): Promise<Segment[]> {
   return api<Segment[]>(`/api/cameras/${encodeURIComponent(cameraId)}/segments?from=${Math.floor(fromMs)}&to=${Math.ceil(toMs)}`);
+}
+
+/** What the timeline draws for [fromMs, toMs) (≤ 62 days): recorded spans and motion markers, gaps under `minGapMs` (a pixel) merged. */
+export function getCoverage(cameraId: string, fromMs: number, toMs: number, minGapMs: number): Promise<Coverage> {
+  const query = `from=${Math.floor(fromMs)}&to=${Math.ceil(toMs)}&minGapMs=${Math.max(0, Math.floor(minGapMs))}`;
+  return api<Coverage>(`/api/cameras/${encodeURIComponent(cameraId)}/coverage?${query}`);
 }
 
 export function getEvents(query: { camera?: string; from?: number; to?: number; limit?: number }): Promise<MotionEvent[]> {

@@ -4,25 +4,32 @@
  *   GET /api/cameras/:id                   -> one of the above
  *   GET /api/cameras/:id/segments?from=&to=[&stream=sub]   -> [{id, start, end, startMs, endMs, bytes, url}]   (recordings scope; ≤ 24 h;
  *       the main stream unless stream=sub: an H.265 camera's H.264 sub-stream recording)
+ *   GET /api/cameras/:id/coverage?from=&to=[&stream=sub][&minGapMs=]   -> {fromMs, toMs, stream, minGapMs, spans: [{startMs, endMs}],
+ *       events: [{startMs, endMs, count}]}   (recordings scope; ≤ 62 days; what the timeline draws, each list ≤ 2,000 items)
  *   GET /api/cameras/:id/snapshot          -> image/jpeg                         (live scope)
  */
 import { Router } from 'express';
 import { getCamera, type CameraRow } from '../../cameras/cameraRows.ts';
 import { may, visibleCameraIds } from '../../auth/gate.ts';
 import { segmentsOverlapping } from '../../playback/mediaRows.ts';
+import { coverageSpans, eventMarkers } from '../../playback/coverageRows.ts';
 import { SnapshotBusyError, SnapshotUnavailableError } from '../../playback/snapshotFromRecording.ts';
 import type { RouteContext } from '../context.ts';
 import { cameraStatusView } from '../sources.ts';
 import { HttpError, notFound } from '../errors.ts';
-import { cameraIdParam, rangeParams, segmentStreamParam } from '../validate.ts';
+import { cameraIdParam, durationMsParam, rangeParams, segmentStreamParam } from '../validate.ts';
 import { currentUser } from '../session.ts';
 import { privateNoStore, requireCamera } from '../access.ts';
 import { withoutUrls } from '../../net/redactCredentials.ts';
-import type { CameraView, SegmentView } from '../../wire/cameras.ts';
+import type { CameraView, CoverageView, SegmentView } from '../../wire/cameras.ts';
 
 export const maxListRangeMs = 24 * 3_600_000;
 /** A day of 10 s segments is 8,640 rows; anything above this is not a real recording. */
 export const maxSegmentRows = 20_000;
+/** The coverage route answers a month view at once (the segments route stays at a day of rows). */
+export const maxCoverageRangeMs = 62 * 24 * 3_600_000;
+/** Spans and markers per coverage answer: more than a scrubber has pixels. */
+export const maxCoverageItems = 2_000;
 /** A recorder closes a segment every 10 s: a camera that is recording always has one this fresh. */
 export const liveSnapshotMaxAgeMs = 30_000;
 
@@ -68,6 +75,19 @@ export function cameraRoutes(ctx: RouteContext): Router {
     privateNoStore(res);
     // start/end stay for existing clients; startMs/endMs say the unit (src/http/API.md).
     res.json(rows.map((s): SegmentView => ({ id: s.id, start: s.startMs, end: s.endMs, startMs: s.startMs, endMs: s.endMs, bytes: s.bytes, url: `/api/segments/${s.id}` })));
+  });
+
+  router.get('/cameras/:id/coverage', (req, res) => {
+    const id = cameraIdParam(req.params.id, 'id');
+    const range = rangeParams(req.query, maxCoverageRangeMs);
+    const stream = segmentStreamParam(req.query.stream);
+    const askedGapMs = durationMsParam(req.query.minGapMs, 'minGapMs', 0, range.toMs - range.fromMs);
+    requireCamera(ctx, req, res, id, 'recordings');
+    const covered = coverageSpans(ctx.db, id, stream, range.fromMs, range.toMs, askedGapMs, maxCoverageItems);
+    const events = eventMarkers(ctx.db, id, range.fromMs, range.toMs, askedGapMs, maxCoverageItems, ctx.now());
+    privateNoStore(res);
+    const body: CoverageView = { fromMs: range.fromMs, toMs: range.toMs, stream, minGapMs: covered.minGapMs, spans: covered.spans, events };
+    res.json(body);
   });
 
   router.get('/cameras/:id/snapshot', async (req, res) => {

@@ -1,9 +1,9 @@
 /**
- * The day/hour scrubber: recorded ranges as a filled band (gaps stay empty), motion
- * events as ticks above it, the playhead, and an optional selection for "Download range".
- * Drag to move through time, wheel or pinch to zoom between 5 minutes and a day, click
- * (or tap) to play from that moment. Drawn on a canvas: a day of 4-second segments is
- * 21,600 ranges, too many DOM nodes for a phone.
+ * The scrubber: recorded spans as a filled band (gaps stay empty), motion markers as
+ * ticks above it, the playhead, and an optional selection for "Download range".
+ * Drag to move through time, wheel or pinch to zoom between 5 minutes and a month, click
+ * (or tap) to play from that moment. Drawn on a canvas: even merged to a pixel, a month
+ * can hold hundreds of spans and markers, too many DOM nodes for a phone.
  */
 import { useEffect, useRef } from 'preact/hooks';
 import { clockTime, dayMs, hourMs, localDayStart, minuteMs } from '../playback/timeFormat.ts';
@@ -20,7 +20,8 @@ export interface TimeRange {
 }
 
 export const minSpanMs = 5 * minuteMs;
-export const maxSpanMs = dayMs;
+/** A month: the coverage route answers up to 62 days, the view and half a view either side. */
+export const maxSpanMs = 31 * dayMs;
 
 interface Props {
   view: ScrubberView;
@@ -42,7 +43,7 @@ export function clampView(view: ScrubberView, nowMs = Date.now()): ScrubberView 
   return { startMs: Math.min(view.startMs, latestStart), spanMs };
 }
 
-const tickSteps = [minuteMs, 5 * minuteMs, 10 * minuteMs, 15 * minuteMs, 30 * minuteMs, hourMs, 2 * hourMs, 3 * hourMs, 6 * hourMs];
+const tickSteps = [minuteMs, 5 * minuteMs, 10 * minuteMs, 15 * minuteMs, 30 * minuteMs, hourMs, 2 * hourMs, 3 * hourMs, 6 * hourMs, 12 * hourMs, dayMs, 2 * dayMs, 7 * dayMs];
 
 function cssVar(element: Element, name: string, fallback: string): string {
   return getComputedStyle(element).getPropertyValue(name).trim() || fallback;
@@ -193,12 +194,20 @@ function draw(canvas: HTMLCanvasElement, props: Props): void {
   g.fillStyle = colors.track;
   g.fillRect(0, bandTop, width, bandHeight);
 
-  // Ticks on local-time boundaries, at least ~80 px apart.
-  const step = tickSteps.find((s) => (s / view.spanMs) * width >= 80) ?? dayMs;
+  // Ticks on local-time boundaries, at least ~80 px apart; a day or more steps by calendar days (DST days are 23 or 25 h).
+  const step = tickSteps.find((s) => (s / view.spanMs) * width >= 80) ?? 7 * dayMs;
   const dayStart = localDayStart(view.startMs);
+  const nextTick = (t: number): number => {
+    if (step < dayMs) return t + step;
+    const d = new Date(t);
+    d.setDate(d.getDate() + Math.round(step / dayMs));
+    return d.getTime();
+  };
+  const firstTick = step < dayMs ? dayStart + Math.ceil((view.startMs - dayStart) / step) * step : dayStart;
   g.font = '11px system-ui, sans-serif';
   g.textBaseline = 'top';
-  for (let t = dayStart + Math.ceil((view.startMs - dayStart) / step) * step, n = 0; t <= view.startMs + view.spanMs && n < 200; t += step, n += 1) {
+  for (let t = firstTick, n = 0; t <= view.startMs + view.spanMs && n < 200; t = nextTick(t), n += 1) {
+    if (t < view.startMs) continue;
     const px = Math.round(x(t)) + 0.5;
     g.strokeStyle = colors.line;
     g.beginPath();
@@ -211,7 +220,7 @@ function draw(canvas: HTMLCanvasElement, props: Props): void {
     if (px + 3 + g.measureText(label).width <= width) g.fillText(label, px + 3, 2);
   }
 
-  // Recorded ranges, merged where they touch so a day is a few rectangles, not thousands.
+  // Recorded spans (the server merged them to about a pixel), joined again where they touch at this width.
   g.fillStyle = colors.recorded;
   g.globalAlpha = 0.55;
   let runStart: number | null = null;
@@ -233,7 +242,7 @@ function draw(canvas: HTMLCanvasElement, props: Props): void {
   flush();
   g.globalAlpha = 1;
 
-  // Motion events: a bar along the top of the band.
+  // Motion markers: a bar along the top of the band.
   g.fillStyle = colors.event;
   for (const event of props.events) {
     const end = event.end || event.start + 1000;

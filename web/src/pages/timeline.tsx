@@ -1,11 +1,12 @@
 /**
- * Recorded video of one camera (#/timeline/ID?t=MS): the player, a day/hour scrubber
- * with recorded ranges and motion events, speeds, previous/next event, and "Download
+ * Recorded video of one camera (#/timeline/ID?t=MS): the player, an hour-to-month scrubber
+ * with recorded ranges and motion markers (GET /api/cameras/:id/coverage, merged spans: the
+ * player alone lists the segment rows it plays), speeds, previous/next event, and "Download
  * range". ?t= follows the playhead (debounced) so a reload or bookmark returns to it.
  * Keys: space play/pause, ←/→ ±10 s, shift+←/→ ±1 min, j/k previous/next event, 1/2/4 speed.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, getCameras, getEvents, getSegments, type Camera, type Me } from '../api.ts';
+import { ApiError, getCameras, getCoverage, getEvents, type Camera, type Me } from '../api.ts';
 import { href, navigate } from '../router.ts';
 import { useKeys } from '../shortcuts.ts';
 import { RecordedVideo } from '../components/recordedVideo.tsx';
@@ -95,20 +96,23 @@ function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }
   const [sourceNote, setSourceNote] = useState<string | null>(null);
   const lastViewTouch = useRef(0);
 
-  // Recorded ranges and events around the view (≤ 24 h per request), refreshed while the view shows "now".
+  // Recorded spans and motion markers around the view (half a view either side, ≤ 62 days), refreshed while the view shows "now".
   useEffect(() => {
     if (!mayRecordings) return;
     let cancelled = false;
     const load = async () => {
-      const from = Math.max(view.startMs - view.spanMs / 2, view.startMs + view.spanMs - dayMs);
-      const to = Math.min(view.startMs + view.spanMs * 1.5, from + dayMs, Date.now() + minuteMs);
+      const to = Math.min(view.startMs + view.spanMs * 1.5, Date.now() + minuteMs);
+      // The route answers ≤ 62 days (a month's view and half of one either side); a second under it, for rounding.
+      const from = Math.max(view.startMs - view.spanMs / 2, to - 62 * dayMs + 1000);
+      // A gap narrower than a pixel of the scrubber is not drawn: the server merges it.
+      const pixelMs = view.spanMs / Math.max(320, window.innerWidth);
       try {
-        const [segments, found] = await Promise.all([getSegments(camera.id, from, to), getEvents({ camera: camera.id, from, to, limit: 1000 })]);
+        const coverage = await getCoverage(camera.id, from, to, pixelMs);
         if (cancelled) return;
         setAccess('recordings');
         setLoadError(null);
-        setRecorded(segments.map((s) => ({ start: s.start, end: s.end })).sort((a, b) => a.start - b.start));
-        setEvents(found.map((e) => ({ start: e.start, end: e.end ?? e.start + 1000 })));
+        setRecorded(coverage.spans.map((s) => ({ start: s.startMs, end: s.endMs })));
+        setEvents(coverage.events.map((e) => ({ start: e.startMs, end: e.endMs })));
       } catch (error) {
         if (cancelled) return;
         if (error instanceof ApiError && error.status === 404) setAccess('live-only');
@@ -241,7 +245,9 @@ function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }
 
   const zoomTo = (spanMs: number) => {
     const center = playheadMs ?? view.startMs + view.spanMs / 2;
-    onView(clampView({ startMs: spanMs === dayMs ? localDayStart(center) : center - spanMs / 2, spanMs }));
+    // A day view starts at local midnight; a week or a month ends a little after the playhead.
+    const startMs = spanMs === dayMs ? localDayStart(center) : spanMs > dayMs ? center - spanMs * 0.9 : center - spanMs / 2;
+    onView(clampView({ startMs, spanMs }));
   };
 
   if (access === 'live-only') {

@@ -1,6 +1,9 @@
-/** The timeline's control row: previous/next event, play/pause, speed, hour/day zoom, "Download range…" and a link to live. */
+/** The timeline's control row: previous/next event, play/pause, speed, hour/day/week/month zoom, "Download range…" and a link to live. */
 import { href } from '../../router.ts';
 import { dayMs, hourMs } from '../../playback/timeFormat.ts';
+import { maxSpanMs as monthMs } from '../../components/scrubber.tsx';
+
+const weekMs = 7 * dayMs;
 
 interface TimelineControlsProps {
   cameraId: string;
@@ -44,8 +47,14 @@ export function TimelineControls({ cameraId, playing, speed, spanMs, selecting, 
         <button type="button" aria-pressed={spanMs <= hourMs} onClick={() => onZoom(hourMs)}>
           Hour
         </button>
-        <button type="button" aria-pressed={spanMs >= dayMs} onClick={() => onZoom(dayMs)}>
+        <button type="button" aria-pressed={spanMs >= dayMs && spanMs < weekMs} onClick={() => onZoom(dayMs)}>
           Day
+        </button>
+        <button type="button" aria-pressed={spanMs >= weekMs && spanMs < monthMs} onClick={() => onZoom(weekMs)}>
+          Week
+        </button>
+        <button type="button" aria-pressed={spanMs >= monthMs} onClick={() => onZoom(monthMs)}>
+          Month
         </button>
       </span>
       <button
