@@ -159,7 +159,7 @@ test('every camera variant on GStreamer\'s RTSP server records 60 s, exports wit
         const since = recordingSince.get(v.id)!;
         const rowList = rows.map((r) => `${r.startMs - since}..${r.endMs - since}`).join(' ');
         assert.ok(complete(v), `${v.id}: ${covered} ms indexed of ${recordSeconds} s; segments (ms after "recording") ${rowList}\n${cameraLog()}`);
-        assert.ok(gaps.every((g) => Math.abs(g) <= 1_000), `${v.id}: segments not contiguous, gaps ${gaps.join(', ')}\n${cameraLog()}`);
+        assert.ok(gaps.every((g) => Math.abs(g) <= 1_000), `${v.id}: segments not contiguous, gaps ${gaps.join(', ')}; segments (ms after "recording") ${rowList}\n${cameraLog()}`);
 
         const newest = rows.at(-1)!;
         const to = newest.endMs - 2_000;

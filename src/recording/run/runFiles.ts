@@ -55,7 +55,9 @@ export class RunFiles {
       return;
     }
     const times = this.options.clock.place(line.startSeconds, line.endSeconds, line.arrivedAtMs);
-    if (times.reanchored) this.options.log.warn('camera and host clocks drifted; re-anchored segment times', { event: 'segment.reanchored' });
+    // How late each list line came against the anchor: the sequence that explains a re-anchor.
+    this.options.log.debug('segment placed', { event: 'segment.placed', file: line.basename, startSeconds: line.startSeconds, endSeconds: line.endSeconds, lateMs: times.lateMs, slewedMs: times.slewedMs, startMs: times.startMs });
+    if (times.reanchored) this.options.log.warn('camera and host clocks drifted; re-anchored segment times', { event: 'segment.reanchored', lateMs: times.lateMs });
     try {
       const bytes = statSync(absolute).size;
       await this.options.indexer.add({ cameraId: this.options.cameraId, startMs: times.startMs, endMs: times.endMs, bytes, path: relative, stream: this.stream }, absolute);
