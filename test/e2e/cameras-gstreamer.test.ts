@@ -97,7 +97,7 @@ test('every camera variant on GStreamer\'s RTSP server records 60 s, exports wit
     ];
     const configFile = path.join(dataDir, 'hearth.yaml');
     writeFileSync(configFile, config.join('\n') + '\n');
-    const env = { HEARTH_CONFIG: configFile, HEARTH_DATA: dataDir, HEARTH_LOG_LEVEL: 'info' };
+    const env = { HEARTH_CONFIG: configFile, HEARTH_DATA: dataDir, HEARTH_LOG_LEVEL: 'debug' };
     const added = await runHearth(['user', 'add', 'admin', '--role', 'admin', '--password-stdin'], { env, input: 'admin-pass-1234\n' });
     assert.equal(added.code, 0, added.stderr);
     hearth = await startHearthProcess(['--port', '0', '--host', '127.0.0.1'], { env, timeoutMs: 60_000 });
@@ -132,8 +132,8 @@ test('every camera variant on GStreamer\'s RTSP server records 60 s, exports wit
 
     const db = new Database(path.join(dataDir, 'hearth.db'), { readonly: true, fileMustExist: true });
     try {
-      type Row = { startMs: number; endMs: number };
-      const rowsOf = (id: string): Row[] => db.prepare('SELECT start_ms AS startMs, end_ms AS endMs FROM segments WHERE camera_id = ? ORDER BY start_ms').all(id) as Row[];
+      type Row = { startMs: number; endMs: number; path: string };
+      const rowsOf = (id: string): Row[] => db.prepare("SELECT start_ms AS startMs, end_ms AS endMs, path FROM segments WHERE camera_id = ? AND stream = 'main' ORDER BY start_ms").all(id) as Row[];
       const coveredOf = (v: Variant): number => {
         const since = recordingSince.get(v.id)!;
         return rowsOf(v.id).filter((r) => r.endMs > since).reduce((sum, r) => sum + (r.endMs - Math.max(r.startMs, since)), 0);
@@ -159,7 +159,21 @@ test('every camera variant on GStreamer\'s RTSP server records 60 s, exports wit
         const since = recordingSince.get(v.id)!;
         const rowList = rows.map((r) => `${r.startMs - since}..${r.endMs - since}`).join(' ');
         assert.ok(complete(v), `${v.id}: ${covered} ms indexed of ${recordSeconds} s; segments (ms after "recording") ${rowList}\n${cameraLog()}`);
-        assert.ok(gaps.every((g) => Math.abs(g) <= 1_000), `${v.id}: segments not contiguous, gaps ${gaps.join(', ')}; segments (ms after "recording") ${rowList}\n${cameraLog()}`);
+        // A gap the index opens where ffmpeg's own segment list (stream time) has none is Hearth's
+        // fault; a hole in the stream time itself is the camera sending no frames (a starved
+        // GStreamer drops late buffers), which the index must show as it is.
+        const listed = streamTimesOf(hearth!.output(), v.id);
+        const inventedGaps = gaps.filter((g, i) => {
+          if (Math.abs(g) <= 1_000) return false;
+          const before = listed.get(path.basename(rows[i]!.path));
+          const after = listed.get(path.basename(rows[i + 1]!.path));
+          if (!before || !after || runOf(rows[i]!.path) !== runOf(rows[i + 1]!.path)) return true;
+          const streamGapMs = (after.startSeconds - before.endSeconds) * 1000;
+          if (Math.abs(g - streamGapMs) > 1_000) return true;
+          console.log(`# ${v.id}: the camera's stream itself has a ${Math.round(streamGapMs)} ms hole after ${path.basename(rows[i]!.path)}; the index shows ${g} ms`);
+          return false;
+        });
+        assert.deepEqual(inventedGaps, [], `${v.id}: segments not contiguous, gaps ${gaps.join(', ')}; segments (ms after "recording") ${rowList}\n${cameraLog()}`);
 
         const newest = rows.at(-1)!;
         const to = newest.endMs - 2_000;
@@ -191,3 +205,21 @@ test('every camera variant on GStreamer\'s RTSP server records 60 s, exports wit
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+/** Stream times of each finished segment as ffmpeg's segment list gave them (the `segment.placed` debug lines). */
+function streamTimesOf(output: string, cameraId: string): Map<string, { startSeconds: number; endSeconds: number }> {
+  const times = new Map<string, { startSeconds: number; endSeconds: number }>();
+  for (const line of output.split('\n')) {
+    if (!line.includes('event=segment.placed') || !line.includes(`camera=${cameraId} `)) continue;
+    const file = /\bfile=(\S+)/.exec(line)?.[1];
+    const start = Number(/\bstartSeconds=(\S+)/.exec(line)?.[1]);
+    const end = Number(/\bendSeconds=(\S+)/.exec(line)?.[1]);
+    if (file && Number.isFinite(start) && Number.isFinite(end)) times.set(file, { startSeconds: start, endSeconds: end });
+  }
+  return times;
+}
+
+/** The run id in a segment's name (`…Z-<run>.mp4`): a new ffmpeg run restarts stream time. */
+function runOf(file: string): string {
+  return /-([0-9a-z]+)\.mp4$/.exec(file)?.[1] ?? file;
+}
