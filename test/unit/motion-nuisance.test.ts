@@ -79,3 +79,27 @@ test('a scene changing everywhere does not mask itself away; seeded regions coun
   assert.equal(seeded.suppressed[1 * blocksX + 10], 1);
   assert.equal(seeded.suppressed[10 * blocksX + 10], 0);
 });
+
+test('people entering at the same door every few seconds are never learned; the clock beside them is', () => {
+  const { regions, frame } = learner();
+  // The clock's seconds ticking in place (top left); a 4x10-block person walks in from the left
+  // edge every 2 s, 2 blocks a frame, and goes in at a door 12 blocks in: the entry area is
+  // active in half the seconds and re-changes, as a blinking LED does, but it travels.
+  const clockAt = (bx: number, by: number): boolean => bx >= 2 && bx <= 12 && by >= 0 && by <= 2;
+  const entryArea = { x0: 0, x1: 16, y0: 20, y1: 29 };
+  for (let i = 0; i < 90 * fps; i++) {
+    const step = i % (2 * fps);
+    const x = -4 + 2 * step;
+    frame((bx, by) => clockAt(bx, by) || (step < 8 && by >= 20 && by < 30 && bx >= x && bx < x + 4));
+    for (const r of regions.regions()) {
+      const x0 = r.x * blocksX;
+      const x1 = (r.x + r.w) * blocksX;
+      const y0 = r.y * blocksY;
+      const y1 = (r.y + r.h) * blocksY;
+      const overlaps = x0 < entryArea.x1 && x1 > entryArea.x0 && y0 < entryArea.y1 && y1 > entryArea.y0;
+      assert.ok(!overlaps, `at ${(i / fps).toFixed(1)} s the entry area was learned: ${JSON.stringify(regions.regions())}`);
+    }
+  }
+  const learned = regions.regions();
+  assert.ok(learned.some((r) => r.y < 0.1 && r.x <= 2 / blocksX && r.x + r.w >= 13 / blocksX), `the clock is learned: ${JSON.stringify(learned)}`);
+});
