@@ -9,8 +9,9 @@
  * standing still is active without re-changing and is absorbed into the background after
  * 10 s; neither passes both. Nor does a block mostly active as part of a patch that
  * travels (persistentBlocks.ts, movingBlocks.ts): people coming through the same door every
- * few seconds re-change it as a blinking LED would, but a nuisance changes in place. Persistent blocks are grouped (8-neighbours, one block of
- * slack so the characters of a line join), a group must be compact, and its rectangle is
+ * few seconds re-change it as a blinking LED would, but a nuisance changes in place.
+ * Persistent blocks are grouped (8-neighbours, one block of slack so the characters of a
+ * line join), a group must be compact, and its rectangle is
  * padded sideways by three line heights: the minute digits next to a clock's seconds change
  * only once a minute, too rarely to be learned by themselves; the rest of the line (the
  * date) is added when it lights up alone with a light change. The learned area is capped,
