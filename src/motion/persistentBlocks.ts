@@ -18,6 +18,13 @@ const minJumps = 3;
 const minBlinkBins = 6;
 const minBlinkJumps = 4;
 /**
+ * Re-changing means in several seconds, not only in the one something arrived in: in a
+ * picture frozen for 12 s (a stalled stream) just as a person stepped in at the edge, their
+ * visible part was active in all 12 bins with 3 jumps, all in the second they arrived (seen
+ * live in web-settings-suggestions on a loaded box). A ticking digit jumps in most seconds.
+ */
+const minJumpBins = 3;
+/**
  * A nuisance changes in place; a block active as part of a travelling patch (movingBlocks.ts)
  * in this share of its active frames was crossed by something and is never persistent,
  * however often things cross it (a door people come through every few seconds). Measured
@@ -43,14 +50,16 @@ export function judgePersistent(h: BlockHistory, persistent: Uint8Array): void {
     let activeFrames = 0;
     let movingFrames = 0;
     let jumps = 0;
+    let jumpBins = 0;
     for (let k = 0, i = b * bins; k < bins; k++, i++) {
+      if (binJumps[i]! > 0) jumpBins++;
       if (binActive[i]! > 0) activeBins++;
       activeFrames += binActive[i]!;
       movingFrames += binMoving[i]!;
       jumps += binJumps[i]!;
     }
-    const steady = activeBins >= minActiveBins && jumps >= minJumps;
-    const blinking = activeBins >= minBlinkBins && jumps >= minBlinkJumps;
+    const steady = activeBins >= minActiveBins && jumps >= minJumps && jumpBins >= minJumpBins;
+    const blinking = activeBins >= minBlinkBins && jumps >= minBlinkJumps && jumpBins >= minJumpBins;
     const crossed = movingFrames > maxMovingShare * activeFrames;
     persistent[b] = (steady || blinking) && !crossed ? 1 : 0;
   }
