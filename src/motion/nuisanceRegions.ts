@@ -7,8 +7,11 @@
  * every one-second bin AND its changed-pixel count kept jumping (it re-changes, as a
  * ticking digit does). A person crossing is active in a block for under a second; one
  * standing still is active without re-changing and is absorbed into the background after
- * 10 s; neither passes both. Persistent blocks are grouped (8-neighbours, one block of
- * slack so the characters of a line join), a group must be compact, and its rectangle is
+ * 10 s; neither passes both. Nor does a block mostly active as part of a patch that
+ * travels (persistentBlocks.ts, movingBlocks.ts): people coming through the same door every
+ * few seconds re-change it as a blinking LED would, but a nuisance changes in place.
+ * Persistent blocks are grouped (8-neighbours, one block of slack so the characters of a
+ * line join), a group must be compact, and its rectangle is
  * padded sideways by three line heights: the minute digits next to a clock's seconds change
  * only once a minute, too rarely to be learned by themselves; the rest of the line (the
  * date) is added when it lights up alone with a light change. The learned area is capped,
@@ -19,6 +22,8 @@
  */
 import type { Rect } from './watchArea.ts';
 import { area, clampInt, forEachNear } from './blockGrid.ts';
+import { MovingBlocks } from './movingBlocks.ts';
+import { judgePersistent } from './persistentBlocks.ts';
 
 export interface NuisanceOptions {
   blocksX: number;
@@ -28,20 +33,6 @@ export interface NuisanceOptions {
 
 /** Seconds of history a block is judged on; a still person stays active for up to ~11 s. */
 export const windowSeconds = 12;
-/**
- * Bins (of one second) of that window in which a persistent block must have been active,
- * and its re-changes (jumps of the changed-pixel count by half a block's need) there.
- * Measured at 320 px on libx264 footage: a clock's seconds digit was active in 10–12 of
- * 12 bins with 3–7 jumps; a cell blinking every second (the simulator's binary clock, an
- * LED) in 6 of 12 with 3–6 jumps, as the background half follows it; a person crossing in
- * 5 s in 1–3 bins; a person standing still in all 12 for about 15 s (then absorbed) with
- * 0 jumps inside and up to 4 at the outline, which the component rule below refuses.
- */
-const minActiveBins = 10;
-const minJumps = 3;
-/** Blinking: active in at least half the bins, re-changing at least every third second. */
-const minBlinkBins = 6;
-const minBlinkJumps = 4;
 /**
  * The group must be most of what is changing around it (its connected active area this
  * second, at most this many times its own size). A person standing still flickers at
@@ -82,6 +73,9 @@ export class NuisanceRegions {
   private readonly binActive: Uint8Array;
   /** Per block: count jumps in each bin. */
   private readonly binJumps: Uint8Array;
+  /** Per block: active frames in each bin spent in a moving patch. */
+  private readonly binMoving: Uint8Array;
+  private readonly movingBlocks: MovingBlocks;
   private readonly previousChanged: Uint16Array;
   private readonly persistent: Uint8Array;
   private readonly group: Int32Array;
@@ -101,6 +95,8 @@ export class NuisanceRegions {
     this.bins = windowSeconds;
     this.binActive = new Uint8Array(this.blocks * this.bins);
     this.binJumps = new Uint8Array(this.blocks * this.bins);
+    this.binMoving = new Uint8Array(this.blocks * this.bins);
+    this.movingBlocks = new MovingBlocks(o.blocksX, o.blocksY);
     this.previousChanged = new Uint16Array(this.blocks);
     this.persistent = new Uint8Array(this.blocks);
     this.suppressed = new Uint8Array(this.blocks);
@@ -116,11 +112,15 @@ export class NuisanceRegions {
    * regions changed.
    */
   observe(active: Uint8Array, changed: Uint16Array, need: Uint16Array): boolean {
-    const { blocks, bins, binActive, binJumps, previousChanged } = this;
+    const { blocks, bins, binActive, binJumps, binMoving, previousChanged } = this;
     const slot = this.bin % bins;
+    this.movingBlocks.observe(active);
+    const moved = this.movingBlocks.moved;
     for (let b = 0; b < blocks; b++) {
       const n = need[b]!;
       if (n === 0) continue;
+      // Last frame's block was part of something travelling (movingBlocks.ts answers a frame late).
+      if (moved[b] === 1 && binMoving[b * bins + slot]! < 255) binMoving[b * bins + slot]! += 1;
       const c = changed[b]!;
       const p = previousChanged[b]!;
       previousChanged[b] = c;
@@ -165,7 +165,7 @@ export class NuisanceRegions {
   }
 
   private closeBin(): boolean {
-    const { blocks, bins, binActive, binJumps } = this;
+    const { blocks, bins, binActive, binJumps, binMoving } = this;
     const slot = this.bin % bins;
     this.binsSeen++;
     let changedRegions = false;
@@ -180,17 +180,7 @@ export class NuisanceRegions {
       changedRegions = true;
     }
     if (this.binsSeen >= bins) {
-      for (let b = 0; b < blocks; b++) {
-        let activeBins = 0;
-        let jumps = 0;
-        for (let k = 0, i = b * bins; k < bins; k++, i++) {
-          if (binActive[i]! > 0) activeBins++;
-          jumps += binJumps[i]!;
-        }
-        const steady = activeBins >= minActiveBins && jumps >= minJumps;
-        const blinking = activeBins >= minBlinkBins && jumps >= minBlinkJumps;
-        this.persistent[b] = steady || blinking ? 1 : 0;
-      }
+      judgePersistent({ blocks, bins, binActive, binJumps, binMoving }, this.persistent);
       if (this.learnGroups(slot)) changedRegions = true;
     }
     this.bin++;
@@ -198,6 +188,7 @@ export class NuisanceRegions {
     for (let b = 0; b < blocks; b++) {
       binActive[b * bins + next] = 0;
       binJumps[b * bins + next] = 0;
+      binMoving[b * bins + next] = 0;
     }
     if (changedRegions) {
       this.mergeOverlaps();

@@ -26,6 +26,8 @@ export interface Crossing {
   colour: string;
   /** Right to left instead of left to right. */
   reverse?: boolean;
+  /** Goes in (a door) this many seconds after entering, instead of crossing the whole picture. */
+  goesInAfterS?: number;
 }
 
 export interface Nuisance {
@@ -114,7 +116,7 @@ export function crossingsGraph(crossings: Crossing[]): string {
     .map(
       (c, i) =>
         `;color=c=${c.colour}:s=${c.w}x${c.h}:r=${rate}[o${i}]` +
-        `;[bg${i}][o${i}]overlay=x=${crossingX(c)}:y=${c.y}:enable='between(t,${c.startS},${c.startS + c.durationS})':shortest=0:eof_action=pass[bg${i + 1}]`,
+        `;[bg${i}][o${i}]overlay=x=${crossingX(c)}:y=${c.y}:enable='between(t,${c.startS},${c.startS + (c.goesInAfterS ?? c.durationS)})':shortest=0:eof_action=pass[bg${i + 1}]`,
     )
     .join('');
 }
