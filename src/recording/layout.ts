@@ -45,6 +45,11 @@ export function relativeSegmentPath(cameraId: string, basename: string): string 
   return path.posix.join(cameraId, `${match[1]}-${match[2]}-${match[3]}`, basename);
 }
 
+/** The run id in a segment's path (`…Z-<run>.mp4`): one ffmpeg run, so one codec and one stream time. */
+export function runIdOfSegment(file: string): string | null {
+  return /Z-([a-z0-9]+)\.mp4$/.exec(file)?.[1] ?? null;
+}
+
 export function dayDirName(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }

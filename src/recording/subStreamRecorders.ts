@@ -13,7 +13,10 @@
  *
  * Which codec the main stream is comes from its newest recorded segment (ffprobe), looked
  * at when the main recorder starts and every `checkMs` after, so a camera switched between
- * H.264 and H.265 in its own settings starts or stops its sub recorder by itself.
+ * H.264 and H.265 in its own settings starts or stops its sub recorder by itself. Once per
+ * recorder run: a stream-copy run cannot change codec (a camera that switches breaks the
+ * run, and the next run writes files with a new run id). An ffprobe per camera per segment
+ * was most of Hearth's CPU above bare ffmpeg while recording (issue 16).
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -25,6 +28,7 @@ import { getCameraSecrets } from '../cameras/cameraRows.ts';
 import { ffprobePathSync } from '../ffmpeg/locate.ts';
 import { segmentProbeArgs } from '../ffmpeg/args.ts';
 import { lastSegmentEndMs, newestSegmentPath } from './segmentRows.ts';
+import { runIdOfSegment } from './layout.ts';
 
 const run = promisify(execFile);
 
@@ -41,8 +45,8 @@ export interface SubStreamRecordersOptions {
 interface Followed {
   main: SupervisorOptions;
   sub: CameraSupervisor | null;
-  /** Newest main segment looked at, and what it held. */
-  probedPath: string | null;
+  /** Run id of the newest main segment looked at, and what it held. */
+  probedRun: string | null;
   codec: string | null;
 }
 
@@ -74,7 +78,7 @@ export class SubStreamRecorders {
     if (this.stopped) return;
     const known = this.cameras.get(cameraId);
     if (known) known.main = main;
-    else this.cameras.set(cameraId, { main, sub: null, probedPath: null, codec: null });
+    else this.cameras.set(cameraId, { main, sub: null, probedRun: null, codec: null });
   }
 
   /** The camera's registry entry changed (new sub URL, relocation): the sub recorder follows. */
@@ -121,10 +125,11 @@ export class SubStreamRecorders {
   private async check(cameraId: string, followed: Followed): Promise<void> {
     const subUrl = getCameraSecrets(this.options.db, cameraId)?.streams.sub ?? null;
     const newest = newestSegmentPath(this.options.db, cameraId);
-    if (newest !== null && newest !== followed.probedPath) {
+    const newestRun = newest === null ? null : (runIdOfSegment(newest) ?? newest);
+    if (newest !== null && newestRun !== followed.probedRun) {
       const codec = await (this.options.videoCodecOf ?? videoCodecOfFile)(path.join(this.options.root, newest));
       if (codec !== null) {
-        followed.probedPath = newest;
+        followed.probedRun = newestRun;
         if (codec !== followed.codec) this.options.log.info('main stream codec read from its recording', { event: 'recorder.main_codec', camera: cameraId, codec });
         followed.codec = codec;
       }
