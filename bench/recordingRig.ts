@@ -87,8 +87,11 @@ export async function startHearthRecording(
   mkdirSync(dataDir, { recursive: true });
   const configFile = path.join(root, 'hearth.yaml');
   writeFileSync(configFile, hearthConfigYaml(streams, options));
+  // HEARTH_BENCH_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") reaches only Hearth's node, not the bench's.
+  const nodeOptions = process.env.HEARTH_BENCH_NODE_OPTIONS;
   const hearth = await startHearthProcess(['--config', configFile, '--data', dataDir, '--port', '0', '--host', '127.0.0.1'], {
     timeoutMs: 60_000,
+    ...(nodeOptions ? { env: { NODE_OPTIONS: nodeOptions } } : {}),
   });
   const pid = hearth.child.pid ?? -1;
   return {
