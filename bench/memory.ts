@@ -1,7 +1,7 @@
 /**
  * Memory (README, "Performance"): RSS of Hearth's Node process with N cameras recording and
  * motion on (main stream recorded, sub stream decoded for motion), sampled every 2 s.
- * Target: under 200 MB for 16 cameras. The ffmpeg children are reported beside it.
+ * Target (issue #16): under 100 MiB for 16 cameras. The ffmpeg children are reported beside it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ export interface MemoryBenchResult {
   loadAverage: number[];
 }
 
-export const memoryTargetBytes = 200 * 1024 * 1024;
+export const memoryTargetBytes = 100 * 1024 * 1024;
 
 export async function runMemoryBench(options: BenchOptions, streams: CameraStreams[]): Promise<MemoryBenchResult> {
   const observedSeconds = options.quick ? 20 : 30;
@@ -68,7 +68,7 @@ export function memoryRows(r: MemoryBenchResult): BenchRow[] {
       metric: `Hearth node RSS (peak), ${r.cameras} cameras + motion`,
       value: round(r.nodeRssPeakBytes / 1048576, 1),
       unit: 'MiB',
-      target: '< 200 MiB',
+      target: '< 100 MiB',
       met: r.nodeRssPeakBytes < memoryTargetBytes,
       note: `${r.observedSeconds} s, sampled every 2 s${short}`,
     },
