@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { commandName, rssBytes, treePids } from './procStat.ts';
+import { commandName, pssByCommand, rssBytes, treePids } from './procStat.ts';
 import { startHearthRecording, type CameraStreams } from './recordingRig.ts';
 import { round, type BenchOptions, type BenchRow } from './report.ts';
 
@@ -19,6 +19,8 @@ export interface MemoryBenchResult {
   /** ffmpeg children at the last sample: recorders and motion decoders. */
   ffmpegCount: number;
   ffmpegRssBytes: number;
+  /** PSS (shared pages split among the processes that map them) at the last sample, by command. */
+  pssByCommandBytes: Record<string, number>;
   loadAverage: number[];
 }
 
@@ -48,6 +50,7 @@ export async function runMemoryBench(options: BenchOptions, streams: CameraStrea
         nodeRssLastBytes: last,
         ffmpegCount: ffmpegs.length,
         ffmpegRssBytes: ffmpegs.reduce((s, p) => s + rssBytes(p), 0),
+        pssByCommandBytes: Object.fromEntries(pssByCommand(hearth.pid)),
         loadAverage: loadavg(),
       };
       options.log(`memory N=${streams.length}: node RSS peak ${round(peak / 1048576, 1)} MiB, ${ffmpegs.length} ffmpeg children ${round(result.ffmpegRssBytes / 1048576, 1)} MiB, ${recording} recording`);
@@ -60,9 +63,24 @@ export async function runMemoryBench(options: BenchOptions, streams: CameraStrea
   }
 }
 
+/** The issue's goal for all of Hearth's processes per camera (PSS): what decides how many cameras a Pi holds. */
+export const pssPerCameraTargetBytes = 30 * 1024 * 1024;
+
 export function memoryRows(r: MemoryBenchResult): BenchRow[] {
   const short = r.camerasRecording < r.cameras ? `; only ${r.camerasRecording}/${r.cameras} reached recording` : '';
+  const pssTotal = Object.values(r.pssByCommandBytes).reduce((a, b) => a + b, 0);
+  const mib = (bytes: number): number => round(bytes / 1048576, 1);
+  const byCommand = Object.entries(r.pssByCommandBytes).map(([name, bytes]) => `${name} ${mib(bytes)} MiB`).join(', ');
   return [
+    {
+      section: 'memory',
+      metric: `PSS per camera, all of Hearth's processes, ${r.cameras} cameras + motion`,
+      value: mib(pssTotal / Math.max(1, r.cameras)),
+      unit: 'MiB',
+      target: '≤ 30 MiB',
+      met: pssTotal / Math.max(1, r.cameras) <= pssPerCameraTargetBytes,
+      note: `total ${mib(pssTotal)} MiB at the last sample (${byCommand}); no bare-ffmpeg floor measured yet${short}`,
+    },
     {
       section: 'memory',
       metric: `Hearth node RSS (peak), ${r.cameras} cameras + motion`,
