@@ -62,7 +62,10 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
     mkdirSync(path.join(staticDir, 'api', 'cameras', cameraId), { recursive: true });
     mkdirSync(path.join(staticDir, 'api', 'segments'), { recursive: true });
     writeFileSync(path.join(staticDir, 'api', 'cameras', cameraId, 'playlist.m3u8'), sample);
-    for (const segment of recorded) copyFileSync(path.join(recordingRoot(rig.dataDir), segment.path), path.join(staticDir, 'api', 'segments', String(segment.id)));
+    // Both names the route answers: playlists name the `.mp4` form (API.md).
+    for (const segment of recorded) {
+      for (const name of [String(segment.id), `${segment.id}.mp4`]) copyFileSync(path.join(recordingRoot(rig.dataDir), segment.path), path.join(staticDir, 'api', 'segments', name));
+    }
     const app = express();
     app.use(express.static(staticDir, { etag: false, lastModified: false }));
     staticServer = await new Promise<http.Server>((resolve) => {
@@ -171,8 +174,10 @@ function get(target: Target, pathname: string, agent: http.Agent, range: string 
     if (range) headers.Range = range;
     const request = http.get(target.base + pathname, { agent, headers, timeout: 30_000 }, (response) => {
       if ((response.statusCode ?? 0) >= 300) {
-        response.resume();
-        reject(new Error(`${pathname} answered ${response.statusCode}`));
+        // The answer's own words (bounded) say which 404 it is: no row, not yours, or file gone.
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text = (text + chunk.toString('utf8')).slice(0, 300)));
+        response.on('end', () => reject(new Error(`${pathname} answered ${response.statusCode}: ${text}`)));
         return;
       }
       const chunks: Buffer[] = [];

@@ -159,8 +159,9 @@ async function measureOnce(streams: CameraStreams[], plan: RecordingPlan, log: (
       log(`recording N=${n}: Hearth started; ${recording}/${n} cameras recording after ${round((Date.now() - t0) / 1000, 1)} s`);
       if (recording < n) log(`recording N=${n}: only ${recording} of ${n} cameras reached "recording" within 45 s (machine overloaded?); measuring anyway`);
       // Steady state, as a box records all day: every camera's first segment closed and indexed,
-      // and the once-per-run codec look of the sub-stream follower done (an ffprobe each).
-      await sleep((segmentSeconds + 2) * 1000);
+      // and the once-per-run codec look of the sub-stream follower done (an ffprobe each, on its
+      // 10 s check after the first segment: up to two segments after start).
+      await sleep((2 * segmentSeconds + 5) * 1000);
       const recordings = path.join(hearth.dataDir, 'recordings');
       const cpu0 = treeCpuMs(hearth.pid);
       const by0 = cpuByCommand(hearth.pid);
