@@ -228,6 +228,8 @@ export function recordingRows(result: RecordingBenchResult): BenchRow[] {
   for (const r of result.runs) {
     const short = r.hearth.camerasRecording < r.cameras ? `; only ${r.hearth.camerasRecording}/${r.cameras} recording` : '';
     const ratio = r.ratio ?? undefined;
+    // Issue 16: one camera carries Node's fixed cost alone, so its goal is looser.
+    const targetRatio = r.cameras === 1 ? 1.5 : 1.15;
     rows.push({
       section: 'recording',
       metric: `cpu per camera-minute, N=${r.cameras}, ${r.streamKbps} kbit/s`,
@@ -235,8 +237,8 @@ export function recordingRows(result: RecordingBenchResult): BenchRow[] {
       unit: 's',
       floor: round(r.bare.cpuPerCameraMinute, 3),
       ...(ratio === undefined ? {} : { ratio }),
-      target: '≤ 1.15x',
-      ...(ratio === undefined ? {} : { met: ratio <= 1.15 }),
+      target: `≤ ${targetRatio}x`,
+      ...(ratio === undefined ? {} : { met: ratio <= targetRatio }),
       note: `${r.windowSeconds} s window; node ${fmtMs(r.hearth.cpuByCommandMs.node)} + ffmpeg ${fmtMs(r.hearth.cpuByCommandMs.ffmpeg)}${short}`,
     });
     rows.push({
