@@ -62,7 +62,7 @@ export async function run(options: BenchOptions): Promise<BenchSection> {
     mkdirSync(path.join(staticDir, 'api', 'cameras', cameraId), { recursive: true });
     mkdirSync(path.join(staticDir, 'api', 'segments'), { recursive: true });
     writeFileSync(path.join(staticDir, 'api', 'cameras', cameraId, 'playlist.m3u8'), sample);
-    // Both names the route answers: playlists name the `.mp4` form (API.md).
+    // Both names the route answers: playlists name the `.mp4` form (src/http/API.md).
     for (const segment of recorded) {
       for (const name of [String(segment.id), `${segment.id}.mp4`]) copyFileSync(path.join(recordingRoot(rig.dataDir), segment.path), path.join(staticDir, 'api', 'segments', name));
     }

@@ -97,7 +97,8 @@ test('a different device at the ONVIF address while recording stops the recorder
         everyMs: 200,
         // What each camera went through and the last log lines: a timeout says where it stuck.
         context: () =>
-          `${JSON.stringify(Object.fromEntries([...seen].map(([id, states]) => [id, states.map((s) => `${s.state}@${s.atMs - swapAtMs}${s.lastError ? `: ${s.lastError.slice(0, 160)}` : ''}`)])))}\n${fixture.logLines.slice(-40).join('\n')}`,
+          // States last (pollUntil keeps the tail), and no debug lines: per-segment lines pushed them out (CI).
+          `${fixture.logLines.filter((l) => !/ debug /.test(l)).slice(-30).join('\n')}\nstates (ms after the swap): ${JSON.stringify(Object.fromEntries([...seen].map(([id, states]) => [id, states.map((s) => `${s.state}@${s.atMs - swapAtMs}${s.lastError ? `: ${s.lastError.slice(0, 160)}` : ''}`)])))}`,
       },
     );
   } finally {

@@ -59,7 +59,7 @@ const meanAbsDiff = (a: Buffer, b: Buffer): number => {
 test('recorded H.265 plays as H.264 through the gate: shared by viewers, stopped after the last leaves, bounded per box', { timeout: 240_000 }, async (t) => {
   const short = h265Segments({ width: 1280, height: 720, fps: 10, segmentSeconds: 4, segments: 3 });
   // Long enough that a viewer can leave while it is still being converted, even on a fast box.
-  const long = h265Segments({ width: 1280, height: 720, fps: 10, segmentSeconds: 30, segments: 1 });
+  const long = h265Segments({ width: 1280, height: 720, fps: 10, segmentSeconds: 60, segments: 1 });
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'hearth-h264-cache-'));
   const logLines: string[] = [];
   const transcoder = new H264Transcoder({
