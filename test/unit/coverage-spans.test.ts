@@ -13,6 +13,8 @@ import { openDatabase, type Db } from '../../src/db/connection.ts';
 import { coverageJoinMs } from '../../src/recording/coverageSpans.ts';
 import { deleteSegmentRows, insertSegments, markDeleting, type NewSegment, type SegmentStream } from '../../src/recording/segmentRows.ts';
 import { coverageSpans } from '../../src/playback/coverageRows.ts';
+// The bench's mulberry32: a failure names its seed and replays.
+import { seededRandom } from '../../bench/lib/timing.ts';
 
 interface Span {
   startMs: number;
@@ -45,17 +47,6 @@ function stored(db: Db, cameraId: string, stream: SegmentStream): Span[] {
     .all(cameraId, stream) as Span[];
 }
 
-/** Small deterministic PRNG (mulberry32): a failure names its seed and replays. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomSegment(random: () => number, n: number): NewSegment {
   // Mostly 10-s rotation with gaps around the join, sometimes overlapping or zero-length, sometimes long.
@@ -75,7 +66,7 @@ function assertAllMatch(db: Db, context: string): void {
 
 test('spans stay the merge of the live rows through random inserts, marks and deletes', () => {
   for (let seed = 1; seed <= 40; seed += 1) {
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     const db = freshDb();
     let n = 0;
     for (let step = 0; step < 60; step += 1) {
@@ -113,7 +104,7 @@ test('deleting a segment in the middle of a span splits it; deleting its last on
 });
 
 test('migration 005 builds the same spans from existing rows', () => {
-  const random = seeded(99);
+  const random = seededRandom(99);
   const db = freshDb();
   insertSegments(db, Array.from({ length: 300 }, (_, i) => randomSegment(random, i)));
   markDeleting(db, [3, 7, 11, 40, 41, 42]);
