@@ -2,9 +2,13 @@
 # Installs what Hearth needs that npm does not bring, only when it is missing, then the
 # npm packages. Safe to run again and again (idempotent). Debian / Raspberry Pi OS.
 #   scripts/install-deps.sh          ffmpeg + npm packages (enough to run Hearth)
-#   scripts/install-deps.sh --test   also chromium (UI tests), iproute2 (network namespaces) and
+#   scripts/install-deps.sh --test   also chromium (UI tests), iproute2 (network namespaces),
 #                                    GStreamer's RTSP server (a camera implementation Hearth did not write)
+#                                    and real footage and photos for the object detector (opencv-doc, darknet)
 set -euo pipefail
+# onnxruntime-node bundles its CPU libraries; on linux/x64 its postinstall would also fetch CUDA ones
+# from NuGet (no GPU here, and the box may have no internet): skip that.
+export ONNXRUNTIME_NODE_INSTALL=skip
 cd "$(dirname "$0")/.."
 
 want_test=0
@@ -23,6 +27,10 @@ if [ "$want_test" = 1 ]; then
              gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
+  # Real pictures for the object detector's tests: OpenCV's sample footage (people walking, a tree in
+  # the wind) and darknet's sample photos (a dog, a bicycle, a truck; a person, a horse).
+  [ -f /usr/share/doc/opencv-doc/examples/data/vtest.avi ] || missing+=(opencv-doc)
+  [ -f /usr/share/darknet/data/dog.jpg ] || missing+=(darknet)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -16,6 +16,9 @@
 # Installs the compiled build only (dist/, web/dist, bin/, package.json and lock, the config
 # example, the unit, README) with production packages: it builds in a scratch copy first.
 set -euo pipefail
+# onnxruntime-node bundles its CPU libraries; on linux/x64 its postinstall would also fetch CUDA ones
+# from NuGet (no GPU here, and the box may have no internet): skip that.
+export ONNXRUNTIME_NODE_INSTALL=skip
 
 src="$(cd "$(dirname "$0")/.." && pwd)"
 root=""
