@@ -12,6 +12,11 @@ import { getLearnedRegions, saveLearnedRegions } from './learnedRegionRows.ts';
 import { encodeFrame, writeEventThumbnail, type ColourFrame } from './thumbnail.ts';
 import { startFrameSource, type FrameSource } from './frameSource.ts';
 import type { Y4mFormat } from './y4mReader.ts';
+import type { ObjectKind } from '../objects/labels.ts';
+import type { FrameRect } from '../config/schema.ts';
+
+/** Stand-in for EventLabel of src/objects/labelRows.ts (helper B) until it lands; the lead reconciles. */
+export interface EventLabel { label: string; kind: ObjectKind | null; score: number; box: FrameRect; atMs: number }
 
 export interface CameraMotionSettings {
   sensitivity: number;
@@ -21,7 +26,7 @@ export interface CameraMotionSettings {
 
 /** What the service tells subscribers (MQTT later): an event started or ended. */
 export interface MotionEventNotice {
-  type: 'start' | 'end';
+  type: 'start' | 'update' | 'end';
   cameraId: string;
   eventId: number;
   /** Clip range, pre- and post-roll included; endMs is null on 'start'. */
@@ -34,6 +39,9 @@ export interface MotionEventNotice {
   score: number;
   region: Rect;
   thumbnailPath: string | null;
+  /** Labels that count so far, best score first. */
+  labels: EventLabel[];
+  alert: boolean;
 }
 
 export interface CameraMotionOptions {
@@ -105,6 +113,8 @@ export function startCameraMotion(options: CameraMotionOptions): CameraMotion {
     score: tracker.event.maxScore,
     region: region(),
     thumbnailPath: thumbnailPaths.get(id) ?? null,
+    labels: [],
+    alert: false,
   });
 
   /** Encodes the peak frame now (synchronously copied inside encodeFrame's first step) and stores it. */

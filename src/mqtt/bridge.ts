@@ -1,6 +1,6 @@
 /**
- * The one home of the `mqtt` package: publishes camera state, motion events, (opt-in)
- * thumbnails and Home Assistant discovery to an optional LAN broker.
+ * The one home of the `mqtt` package: publishes camera state, motion events, which object
+ * kinds are present, (opt-in) thumbnails and Home Assistant discovery to an optional LAN broker.
  *
  * Whoever may subscribe on the broker sees what is published, outside Hearth's grants:
  * so thumbnails are off unless `mqtt.thumbnails: true`, never retained (a late subscriber
@@ -19,6 +19,8 @@ import { isLanAddress } from '../net/lanAddress.ts';
 import type { MqttConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { discoveryMessages, homeAssistantDiscoveryPrefix, mqttTopics } from './homeAssistant.ts';
+import { ObjectPresence } from './objectPresence.ts';
+import { objectKinds, type ObjectKind } from '../objects/labels.ts';
 
 export interface MqttCamera {
   id: string;
@@ -30,14 +32,28 @@ export interface MqttStateSource {
   states(): readonly { cameraId: string; state: string }[];
 }
 
+/** What the bridge reads of a label on a motion notice (EventLabel, src/objects/labelRows.ts). */
+export interface MqttEventLabel {
+  label: string;
+  kind: ObjectKind | null;
+  score: number;
+  box: { x: number; y: number; w: number; h: number };
+  atMs: number;
+}
+
+/** What the bridge reads of a motion notice (MotionEventNotice, src/motion/cameraMotion.ts). */
 export interface MqttMotionNotice {
-  type: 'start' | 'end';
+  /** 'update': mid-event, a label was added or its score improved (thumbnailPath: that frame, outlined). */
+  type: 'start' | 'update' | 'end';
   cameraId: string;
   eventId: number;
   score: number;
   startMs: number;
   endMs: number | null;
   thumbnailPath: string | null;
+  /** Labels that count so far, best score first. */
+  labels: readonly MqttEventLabel[];
+  alert: boolean;
 }
 
 /** The motion service's `onEvent`: returns the unsubscribe function. */
@@ -82,6 +98,7 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
   const topics = mqttTopics(config.topicPrefix);
   const lastState = new Map<string, string>();
   const lastMotion = new Map<string, 'ON' | 'OFF'>();
+  const presence = new ObjectPresence();
   let status: MqttBridgeStatus = { connected: false, lastError: null, sinceMs: Date.now() };
   let stopped = false;
 
@@ -106,6 +123,7 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
         }
       }
       publish(topics.motion(camera.id), lastMotion.get(camera.id) ?? 'OFF', true);
+      for (const kind of objectKinds) publish(topics.kind(camera.id, kind), presence.state(camera.id, kind), true);
       // An empty retained message deletes the frame an earlier Hearth left retained there.
       publish(topics.thumbnail(camera.id), '', true);
     }
@@ -163,25 +181,35 @@ export function startMqttBridge(options: MqttBridgeOptions): MqttBridge {
   });
 
   const onMotion = (notice: MqttMotionNotice): void => {
-    const motion = notice.type === 'start' ? 'ON' : 'OFF';
-    lastMotion.set(notice.cameraId, motion);
-    publish(topics.motion(notice.cameraId), motion, true);
+    // An update happens inside an open event: motion stays ON, and its topic is not repeated.
+    if (notice.type !== 'update') {
+      const motion = notice.type === 'start' ? 'ON' : 'OFF';
+      lastMotion.set(notice.cameraId, motion);
+      publish(topics.motion(notice.cameraId), motion, true);
+    }
+    const labels = notice.labels.map((l) => ({ label: l.label, kind: l.kind, score: l.score, box: l.box, atMs: l.atMs }));
     publish(
       topics.event(notice.cameraId),
-      JSON.stringify({ type: notice.type, camera: notice.cameraId, eventId: notice.eventId, score: notice.score, startMs: notice.startMs, endMs: notice.endMs }),
+      JSON.stringify({ type: notice.type, camera: notice.cameraId, eventId: notice.eventId, score: notice.score, startMs: notice.startMs, endMs: notice.endMs, labels, alert: notice.alert }),
       false,
     );
-    if (thumbnails && notice.thumbnailPath !== null) void publishThumbnail(notice.cameraId, notice.thumbnailPath);
+    const step = presence.observe(notice);
+    for (const { kind, state } of step.changes) publish(topics.kind(notice.cameraId, kind), state, true);
+    if (!thumbnails || notice.thumbnailPath === null) return;
+    // The motion thumbnail stays what it was (start and end); a labelled frame goes to its kinds.
+    const targets = step.improved.map((kind) => topics.kindThumbnail(notice.cameraId, kind));
+    if (notice.type !== 'update') targets.unshift(topics.thumbnail(notice.cameraId));
+    if (targets.length > 0) void publishThumbnail(notice.cameraId, notice.thumbnailPath, targets);
   };
 
-  const publishThumbnail = async (cameraId: string, path: string): Promise<void> => {
+  const publishThumbnail = async (cameraId: string, path: string, targets: readonly string[]): Promise<void> => {
     try {
       const image = await options.readThumbnail(path);
       if (image.length > maxThumbnailBytes) {
         log.warn('thumbnail too large for mqtt, skipped', { event: 'mqtt.thumbnail_skipped', camera: cameraId, bytes: image.length });
         return;
       }
-      publish(topics.thumbnail(cameraId), image, false);
+      for (const topic of targets) publish(topic, image, false);
     } catch (error) {
       log.warn('cannot read thumbnail for mqtt', { event: 'mqtt.thumbnail_unreadable', camera: cameraId, error: (error as Error).message });
     }

@@ -1,9 +1,12 @@
 /**
  * Topic names and Home Assistant MQTT discovery payloads (pure: no client here).
- * Each camera becomes one HA device with a motion binary_sensor, a state sensor and an
- * image entity fed by the retained thumbnail topic. Availability follows Hearth's
- * last-will topic, so HA greys the entities out when Hearth or the broker link dies.
+ * Each camera becomes one HA device with a motion binary_sensor, a state sensor, an
+ * image entity fed by the thumbnail topic, and per object kind (person, vehicle, animal)
+ * an occupancy binary_sensor and an image of the last frame that kind was seen in.
+ * Availability follows Hearth's last-will topic, so HA greys the entities out when
+ * Hearth or the broker link dies.
  */
+import { objectKinds, type ObjectKind } from '../objects/labels.ts';
 
 export interface MqttTopics {
   availability: string;
@@ -11,6 +14,9 @@ export interface MqttTopics {
   motion(cameraId: string): string;
   event(cameraId: string): string;
   thumbnail(cameraId: string): string;
+  /** ON while an open event of the camera has a label of this kind. */
+  kind(cameraId: string, kind: ObjectKind): string;
+  kindThumbnail(cameraId: string, kind: ObjectKind): string;
 }
 
 export function mqttTopics(prefix: string): MqttTopics {
@@ -20,6 +26,8 @@ export function mqttTopics(prefix: string): MqttTopics {
     motion: (id) => `${prefix}/${id}/motion`,
     event: (id) => `${prefix}/${id}/event`,
     thumbnail: (id) => `${prefix}/${id}/thumbnail`,
+    kind: (id, kind) => `${prefix}/${id}/${kind}`,
+    kindThumbnail: (id, kind) => `${prefix}/${id}/${kind}/thumbnail`,
   };
 }
 
@@ -41,9 +49,19 @@ export function discoveryMessages(prefix: string, camera: { id: string; name: st
     topic: `${homeAssistantDiscoveryPrefix}/${component}/${node}/${object}/config`,
     payload: JSON.stringify({ ...common, unique_id: `${node}_${object}`, object_id: `${node}_${object}`, ...body }),
   });
+  const kinds = objectKinds.flatMap((kind) => [
+    // Occupancy, not motion: "a person is there" is what HA users (and Frigate's sensors) mean by it.
+    config('binary_sensor', kind, { name: kindNames[kind], device_class: 'occupancy', icon: kindIcons[kind], state_topic: topics.kind(camera.id, kind), payload_on: 'ON', payload_off: 'OFF' }),
+    config('image', `${kind}_thumbnail`, { name: `Last ${kind}`, image_topic: topics.kindThumbnail(camera.id, kind), content_type: 'image/jpeg' }),
+  ]);
   return [
     config('binary_sensor', 'motion', { name: 'Motion', device_class: 'motion', state_topic: topics.motion(camera.id), payload_on: 'ON', payload_off: 'OFF' }),
     config('sensor', 'state', { name: 'Recording state', state_topic: topics.state(camera.id), icon: 'mdi:cctv' }),
     config('image', 'thumbnail', { name: 'Last motion', image_topic: topics.thumbnail(camera.id), content_type: 'image/jpeg' }),
+    ...kinds,
   ];
 }
+
+/** HA prefixes the device name: "Porch Person". */
+const kindNames: Record<ObjectKind, string> = { person: 'Person', vehicle: 'Vehicle', animal: 'Animal' };
+const kindIcons: Record<ObjectKind, string> = { person: 'mdi:account', vehicle: 'mdi:car', animal: 'mdi:paw' };

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import aedes from 'aedes';
 import mqtt from 'mqtt';
 import { silentLogger } from '../../src/log.ts';
-import { startMqttBridge, type MqttMotionNotice } from '../../src/mqtt/bridge.ts';
+import { startMqttBridge, type MqttEventLabel, type MqttMotionNotice } from '../../src/mqtt/bridge.ts';
+import { kindOf } from '../../src/objects/labels.ts';
 import { parseConfigDocument } from '../../src/config/parse.ts';
 import { ConfigError } from '../../src/config/validate.ts';
 
@@ -46,6 +47,14 @@ async function subscriber(port: number) {
   return { messages, last, close: () => client.endAsync(true) };
 }
 
+/** A label as the motion notice carries it. */
+function label(name: string, score: number): MqttEventLabel {
+  return { label: name, kind: kindOf(name), score, box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 }, atMs: 2000 };
+}
+
+/** Notice fields the object detector adds; motion-only notices carry none. */
+type NoticeFields = Omit<MqttMotionNotice, 'cameraId' | 'eventId' | 'labels' | 'alert'> & Partial<Pick<MqttMotionNotice, 'eventId' | 'labels' | 'alert'>>;
+
 test('MQTT bridge: discovery, state, motion start/end and (opted-in) thumbnail reach a real broker; broker down never blocks; reconnects', async () => {
   let broker = await startBroker();
   const port = broker.port;
@@ -67,8 +76,8 @@ test('MQTT bridge: discovery, state, motion start/end and (opted-in) thumbnail r
     reconnectPeriodMs: 200,
     connectTimeoutMs: 2_000,
   });
-  const emit = (n: Omit<MqttMotionNotice, 'cameraId' | 'eventId'>) => {
-    for (const l of listeners) l({ cameraId: 'porch', eventId: 1, ...n });
+  const emit = (n: NoticeFields) => {
+    for (const l of listeners) l({ cameraId: 'porch', eventId: 1, labels: [], alert: false, ...n });
   };
   try {
     await waitFor('connected', () => bridge.status().connected);
@@ -88,15 +97,20 @@ test('MQTT bridge: discovery, state, motion start/end and (opted-in) thumbnail r
     assert.deepEqual(sub.messages.get('hearth/porch/thumbnail')?.at(-1), thumbnail);
     emit({ type: 'end', score: 0.9, startMs: 1000, endMs: 5000, thumbnailPath: null });
     await waitFor('motion OFF', () => sub.last('hearth/porch/motion') === 'OFF');
-    const events = (sub.messages.get('hearth/porch/event') ?? []).map((b) => JSON.parse(b.toString()) as { type: string; camera: string; score: number });
-    assert.deepEqual(events.map((e) => [e.type, e.camera, e.score]), [['start', 'porch', 0.8], ['end', 'porch', 0.9]]);
+    const events = (sub.messages.get('hearth/porch/event') ?? []).map((b) => JSON.parse(b.toString()) as Record<string, unknown>);
+    assert.deepEqual(events, [
+      { type: 'start', camera: 'porch', eventId: 1, score: 0.8, startMs: 1000, endMs: null, labels: [], alert: false },
+      { type: 'end', camera: 'porch', eventId: 1, score: 0.9, startMs: 1000, endMs: 5000, labels: [], alert: false },
+    ]);
+    for (const kind of ['person', 'vehicle', 'animal']) assert.equal(sub.last(`hearth/porch/${kind}`), 'OFF', `${kind} OFF: motion without labels`);
 
     // Broker goes away: status says so, and the motion/state path neither throws nor blocks.
     await sub.close();
     await broker.stop();
     await waitFor('broker down', () => !bridge.status().connected);
     const t0 = performance.now();
-    emit({ type: 'start', score: 0.7, startMs: 9000, endMs: null, thumbnailPath: null });
+    emit({ type: 'start', eventId: 2, score: 0.7, startMs: 9000, endMs: null, thumbnailPath: null });
+    emit({ type: 'update', eventId: 2, score: 0.7, startMs: 9000, endMs: null, thumbnailPath: null, labels: [label('person', 0.9)], alert: true });
     porchState = 'retrying';
     assert.ok(performance.now() - t0 < 50, 'publishing with the broker down returns at once');
     await new Promise((r) => setTimeout(r, 500));
@@ -108,6 +122,9 @@ test('MQTT bridge: discovery, state, motion start/end and (opted-in) thumbnail r
     await waitFor('reconnected', () => bridge.status().connected);
     await waitFor('state republished', () => sub.last('hearth/porch/state') === 'retrying');
     await waitFor('motion republished', () => sub.last('hearth/porch/motion') === 'ON');
+    // The person seen while the broker was away is there too; the kinds not seen are OFF.
+    await waitFor('person republished', () => sub.last('hearth/porch/person') === 'ON');
+    await waitFor('vehicle and animal republished', () => sub.last('hearth/porch/vehicle') === 'OFF' && sub.last('hearth/porch/animal') === 'OFF');
     // Thumbnails are not retained: after a reconnect only the clearing empty message is sent.
     await waitFor('thumbnail topic cleared', () => sub.messages.has('hearth/porch/thumbnail'));
     assert.equal(sub.last('hearth/porch/thumbnail'), '');
@@ -165,7 +182,7 @@ test('MQTT thumbnails (security M4): off by default; when opted in, never retain
       reconnectPeriodMs: 200,
     });
     const motion = () => {
-      for (const l of listeners) l({ cameraId, eventId: 1, type: 'start', score: 0.8, startMs: 1000, endMs: null, thumbnailPath: `thumbnails/${cameraId}/1.jpg` });
+      for (const l of listeners) l({ cameraId, eventId: 1, type: 'start', score: 0.8, startMs: 1000, endMs: null, thumbnailPath: `thumbnails/${cameraId}/1.jpg`, labels: [], alert: false });
     };
     return { bridge, motion };
   };
@@ -225,5 +242,124 @@ test('MQTT broker outside the LAN (security M4): refused in the config and by th
     assert.equal(bridge.status().connected, false);
   } finally {
     await bridge.stop();
+  }
+});
+
+test('MQTT objects: per camera a person/vehicle/animal sensor ON while an open event has that kind, with HA discovery; labelled thumbnails only with mqtt.thumbnails', async () => {
+  const broker = await startBroker();
+  const sub = await subscriber(broker.port);
+  const reads: string[] = [];
+  const bridgeWith = (thumbnails: boolean | undefined, cameraId: string) => {
+    const listeners = new Set<(n: MqttMotionNotice) => void>();
+    const bridge = startMqttBridge({
+      config: { url: `mqtt://127.0.0.1:${broker.port}`, username: null, password: null, topicPrefix: 'hearth', homeAssistant: true, ...(thumbnails === undefined ? {} : { thumbnails }) },
+      log: silentLogger,
+      cameras: () => [{ id: cameraId, name: cameraId === 'porch' ? 'Porch' : 'Yard' }],
+      recorders: { states: () => [{ cameraId, state: 'recording' }] },
+      events: { onEvent: (l) => (listeners.add(l), () => listeners.delete(l)) },
+      // Each file's bytes name it, so a test sees which frame went where.
+      readThumbnail: async (path) => {
+        reads.push(path);
+        return Buffer.from(`jpeg:${path}`);
+      },
+      statePollMs: 50,
+      reconnectPeriodMs: 200,
+    });
+    const emit = (n: NoticeFields) => {
+      for (const l of listeners) l({ cameraId, eventId: 7, labels: [], alert: false, ...n });
+    };
+    return { bridge, emit };
+  };
+  const texts = (topic: string) => (sub.messages.get(topic) ?? []).map((payload) => payload.toString());
+  const config = (topic: string) => JSON.parse(sub.last(topic) ?? '{}') as Record<string, unknown>;
+  const porch = bridgeWith(true, 'porch');
+  const yard = bridgeWith(undefined, 'yard');
+  const kinds = ['person', 'vehicle', 'animal'] as const;
+  try {
+    await waitFor('connected', () => porch.bridge.status().connected && yard.bridge.status().connected);
+    await waitFor('kind states and discovery', () =>
+      kinds.every((k) => sub.last(`hearth/porch/${k}`) === 'OFF' && sub.messages.has(`homeassistant/image/hearth_porch/${k}_thumbnail/config`) && sub.messages.has(`homeassistant/image/hearth_yard/${k}_thumbnail/config`)),
+    );
+
+    // Discovery: one occupancy sensor and one image per kind, on the camera's own device.
+    const motionDevice = config('homeassistant/binary_sensor/hearth_porch/motion/config').device;
+    for (const kind of kinds) {
+      const sensor = config(`homeassistant/binary_sensor/hearth_porch/${kind}/config`);
+      assert.equal(sensor.state_topic, `hearth/porch/${kind}`);
+      assert.equal(sensor.device_class, 'occupancy');
+      assert.equal(sensor.unique_id, `hearth_porch_${kind}`);
+      assert.equal(sensor.name, kind[0]!.toUpperCase() + kind.slice(1));
+      assert.equal(sensor.payload_on, 'ON');
+      assert.equal(sensor.availability_topic, 'hearth/status');
+      assert.deepEqual(sensor.device, motionDevice);
+      const image = config(`homeassistant/image/hearth_porch/${kind}_thumbnail/config`);
+      assert.equal(image.image_topic, `hearth/porch/${kind}/thumbnail`);
+      assert.equal(image.unique_id, `hearth_porch_${kind}_thumbnail`);
+      assert.deepEqual(image.device, motionDevice);
+      // Without thumbnails the sensor is there, the image entity is removed.
+      assert.equal(config(`homeassistant/binary_sensor/hearth_yard/${kind}/config`).state_topic, `hearth/yard/${kind}`);
+      assert.equal(sub.last(`homeassistant/image/hearth_yard/${kind}_thumbnail/config`), '');
+    }
+
+    // Motion alone: the kinds stay OFF.
+    porch.emit({ type: 'start', score: 0.4, startMs: 1000, endMs: null, thumbnailPath: 'thumbnails/porch/7.jpg' });
+    await waitFor('motion ON', () => sub.last('hearth/porch/motion') === 'ON');
+    await waitFor('motion thumbnail', () => texts('hearth/porch/thumbnail').includes('jpeg:thumbnails/porch/7.jpg'));
+
+    // A person: its sensor ON, its frame on its topic; motion stays ON and its thumbnail untouched.
+    porch.emit({ type: 'update', score: 0.5, startMs: 1000, endMs: null, thumbnailPath: 'thumbnails/porch/7-person.jpg', labels: [label('person', 0.8)], alert: true });
+    await waitFor('person ON', () => sub.last('hearth/porch/person') === 'ON');
+    await waitFor('person thumbnail', () => texts('hearth/porch/person/thumbnail').includes('jpeg:thumbnails/porch/7-person.jpg'));
+    // A car joins (the person's score unchanged): vehicle ON, and only the vehicle gets the new frame.
+    porch.emit({ type: 'update', score: 0.5, startMs: 1000, endMs: null, thumbnailPath: 'thumbnails/porch/7-car.jpg', labels: [label('person', 0.8), label('car', 0.6)], alert: true });
+    await waitFor('vehicle ON', () => sub.last('hearth/porch/vehicle') === 'ON');
+    await waitFor('vehicle thumbnail', () => texts('hearth/porch/vehicle/thumbnail').includes('jpeg:thumbnails/porch/7-car.jpg'));
+    assert.deepEqual(texts('hearth/porch/person/thumbnail'), ['jpeg:thumbnails/porch/7-person.jpg']);
+    assert.equal(sub.last('hearth/porch/animal'), 'OFF');
+    assert.deepEqual(texts('hearth/porch/motion'), ['OFF', 'ON'], 'an update does not touch the motion topic');
+    assert.ok(!texts('hearth/porch/thumbnail').some((t) => t.includes('7-')), 'labelled frames stay off the motion thumbnail topic');
+
+    // A subscriber arriving now gets the retained ON states, but no labelled frame.
+    const late = await subscriber(broker.port);
+    try {
+      await waitFor('retained person and vehicle', () => late.last('hearth/porch/person') === 'ON' && late.last('hearth/porch/vehicle') === 'ON' && late.last('hearth/porch/animal') === 'OFF');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(late.messages.has('hearth/porch/person/thumbnail'), false, 'labelled thumbnails are not retained');
+    } finally {
+      await late.close();
+    }
+
+    // The event ends with a dog seen last: person and vehicle OFF, the animal pulsed ON then OFF.
+    porch.emit({ type: 'end', score: 0.5, startMs: 1000, endMs: 9000, thumbnailPath: 'thumbnails/porch/7-dog.jpg', labels: [label('person', 0.8), label('car', 0.6), label('dog', 0.55)], alert: true });
+    await waitFor('kinds OFF', () => kinds.every((k) => sub.last(`hearth/porch/${k}`) === 'OFF'));
+    assert.deepEqual(texts('hearth/porch/person'), ['OFF', 'ON', 'OFF']);
+    assert.deepEqual(texts('hearth/porch/animal'), ['OFF', 'ON', 'OFF']);
+    await waitFor('animal thumbnail', () => texts('hearth/porch/animal/thumbnail').includes('jpeg:thumbnails/porch/7-dog.jpg'));
+    await waitFor('motion OFF', () => sub.last('hearth/porch/motion') === 'OFF');
+    const events = texts('hearth/porch/event').map((t) => JSON.parse(t) as { type: string; labels: { label: string; kind: string; score: number; box: unknown }[]; alert: boolean });
+    assert.deepEqual(events.map((e) => [e.type, e.labels.map((l) => l.label), e.alert]), [
+      ['start', [], false],
+      ['update', ['person'], true],
+      ['update', ['person', 'car'], true],
+      ['end', ['person', 'car', 'dog'], true],
+    ]);
+    assert.deepEqual(events[1]!.labels[0], { label: 'person', kind: 'person', score: 0.8, box: { x: 0.1, y: 0.2, w: 0.3, h: 0.4 }, atMs: 2000 });
+
+    // The camera without thumbnails: same sensors, no frame ever read or sent.
+    yard.emit({ type: 'start', score: 0.4, startMs: 1000, endMs: null, thumbnailPath: 'thumbnails/yard/7.jpg' });
+    yard.emit({ type: 'update', score: 0.5, startMs: 1000, endMs: null, thumbnailPath: 'thumbnails/yard/7-person.jpg', labels: [label('person', 0.9)], alert: true });
+    await waitFor('yard person ON', () => sub.last('hearth/yard/person') === 'ON');
+    yard.emit({ type: 'end', score: 0.5, startMs: 1000, endMs: 9000, thumbnailPath: 'thumbnails/yard/7-person.jpg', labels: [label('person', 0.9)], alert: true });
+    await waitFor('yard person OFF', () => sub.last('hearth/yard/person') === 'OFF');
+    // Porch's frame sent after yard's notices: had yard's frames gone out, they would be here by now.
+    porch.emit({ type: 'start', eventId: 8, score: 0.4, startMs: 20_000, endMs: null, thumbnailPath: 'thumbnails/porch/8.jpg' });
+    await waitFor('porch thumbnail after yard', () => texts('hearth/porch/thumbnail').includes('jpeg:thumbnails/porch/8.jpg'));
+    assert.deepEqual(reads.filter((r) => r.includes('yard')), [], 'the bridge without thumbnails never reads a file');
+    assert.deepEqual([...sub.messages.keys()].filter((t) => t.startsWith('hearth/yard/') && t.endsWith('thumbnail') && texts(t).some((p) => p !== '')), []);
+  } finally {
+    await porch.bridge.stop();
+    await yard.bridge.stop();
+    await sub.close();
+    await broker.stop();
   }
 });
