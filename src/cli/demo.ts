@@ -2,7 +2,7 @@
  * `hearth start --demo`: two simulated cameras on loopback added to the config, so a
  * newcomer sees Hearth record with no camera. Discovery is kept on loopback.
  */
-import { defaultMotionSensitivity, type HearthConfig } from '../config/schema.ts';
+import { cameraObjectDefaults, defaultMotionSensitivity, type HearthConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { describeFleet, startFleet } from './simulate.ts';
 
@@ -20,6 +20,7 @@ export async function addDemoCameras(config: HearthConfig, log: Logger): Promise
       // The simulator burns a clock code and the serial into the top of the picture: mask them like a camera's timestamp.
       motion: { enabled: true, sensitivity: defaultMotionSensitivity, masks: [{ x: 0, y: 0, w: 0.7, h: 0.12 }] },
       retention: { days: 1 },
+      objects: cameraObjectDefaults(),
     });
   });
   // The demo's cameras answer on loopback only; probing the LAN would find nothing of theirs.

@@ -4,9 +4,14 @@
  */
 import {
   cameraIdPattern,
+  cameraObjectDefaults,
   defaultConfig,
   defaultMotionSensitivity,
+  defaultObjectsConfig,
   type CameraConfig,
+  type CameraObjectSettings,
+  type ObjectsConfig,
+  type ObjectZone,
   type HearthConfig,
   type MqttConfig,
   type FrameRect,
@@ -17,6 +22,7 @@ import {
   join,
   optionalBoolean,
   optionalInteger,
+  optionalNumber,
   optionalString,
   optionalStringList,
   rejectUnknownKeys,
@@ -27,8 +33,9 @@ import {
 } from './validate.ts';
 import { isIP } from 'node:net';
 import { isLanAddress } from '../net/lanAddress.ts';
+import { eventLabels, isLabelName, objectKinds } from '../objects/labels.ts';
 
-const topLevelKeys = ['http', 'discovery', 'retention', 'recording', 'mqtt', 'cameras'] as const;
+const topLevelKeys = ['http', 'discovery', 'retention', 'recording', 'objects', 'mqtt', 'cameras'] as const;
 
 export function parseConfigDocument(document: unknown): Omit<HearthConfig, 'dataDir' | 'sourceFile'> {
   const config = defaultConfig();
@@ -59,14 +66,23 @@ export function parseConfigDocument(document: unknown): Omit<HearthConfig, 'data
 
   if (root.retention != null) {
     const retention = asMapping(root.retention, 'retention');
-    rejectUnknownKeys(retention, ['days', 'maxDiskPercent', 'eventDays'], 'retention');
+    rejectUnknownKeys(retention, ['days', 'maxDiskPercent', 'eventDays', 'labelledEventDays'], 'retention');
     const days = optionalInteger(retention, 'days', 'retention', { min: 1, max: 3650 }, config.retention.days);
+    const eventDays = optionalInteger(retention, 'eventDays', 'retention', { min: 1, max: 3650 }, Math.max(days, 30));
+    const labelledEventDays = optionalInteger(retention, 'labelledEventDays', 'retention', { min: 1, max: 3650 }, Math.max(eventDays, 60));
+    // A person on the porch is worth at least what any motion is: the longer limit never keeps less.
+    if (labelledEventDays < eventDays) {
+      throw new ConfigError('retention.labelledEventDays', `is ${labelledEventDays} but retention.eventDays is ${eventDays}; labelled events are kept at least as long as any motion (use ${eventDays} or more)`);
+    }
     config.retention = {
       days,
       maxDiskPercent: optionalInteger(retention, 'maxDiskPercent', 'retention', { min: 1, max: 99 }, 90),
-      eventDays: optionalInteger(retention, 'eventDays', 'retention', { min: 1, max: 3650 }, Math.max(days, 30)),
+      eventDays,
+      labelledEventDays,
     };
   }
+
+  if (root.objects != null) config.objects = parseObjects(asMapping(root.objects, 'objects'));
 
   if (root.recording != null) {
     const recording = asMapping(root.recording, 'recording');
@@ -134,6 +150,16 @@ function parseMqtt(mqtt: Plain): MqttConfig {
   };
 }
 
+function parseObjects(objects: Plain): ObjectsConfig {
+  rejectUnknownKeys(objects, ['enabled', 'fps', 'threads', 'queue'], 'objects');
+  return {
+    enabled: optionalBoolean(objects, 'enabled', 'objects', defaultObjectsConfig.enabled),
+    fps: optionalNumber(objects, 'fps', 'objects', { min: 0.2, max: 10 }, defaultObjectsConfig.fps),
+    threads: optionalInteger(objects, 'threads', 'objects', { min: 1, max: 8 }, defaultObjectsConfig.threads),
+    queue: optionalInteger(objects, 'queue', 'objects', { min: 1, max: 64 }, defaultObjectsConfig.queue),
+  };
+}
+
 export function parseMasks(value: unknown, keyPath: string): FrameRect[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new ConfigError(keyPath, `expected a list of {x, y, w, h} rectangles, got ${describe(value)}`);
@@ -141,20 +167,78 @@ export function parseMasks(value: unknown, keyPath: string): FrameRect[] {
     const path = join(keyPath, i);
     const rect = asMapping(item, path);
     rejectUnknownKeys(rect, ['x', 'y', 'w', 'h'], path);
-    const read = (key: 'x' | 'y' | 'w' | 'h'): number => {
-      const n = rect[key];
-      if (typeof n !== 'number' || !(n >= 0 && n <= 1)) {
-        throw new ConfigError(join(path, key), `expected a fraction of the frame from 0 to 1, got ${describe(n)}`);
-      }
-      return n;
-    };
-    const r = { x: read('x'), y: read('y'), w: read('w'), h: read('h') };
-    if (r.x + r.w > 1.0001 || r.y + r.h > 1.0001) throw new ConfigError(path, 'the rectangle reaches past the edge of the frame (x + w and y + h must be at most 1)');
-    return r;
+    return frameRect(rect, path);
   });
 }
 
-const cameraKeys = ['id', 'name', 'enabled', 'onvif', 'streams', 'motion', 'retention'] as const;
+/** x, y, w, h of a mapping whose other keys were checked by the caller. */
+function frameRect(rect: Plain, path: string): FrameRect {
+  const read = (key: 'x' | 'y' | 'w' | 'h'): number => {
+    const n = rect[key];
+    if (typeof n !== 'number' || !(n >= 0 && n <= 1)) {
+      throw new ConfigError(join(path, key), `expected a fraction of the frame from 0 to 1, got ${describe(n)}`);
+    }
+    return n;
+  };
+  const r = { x: read('x'), y: read('y'), w: read('w'), h: read('h') };
+  if (r.x + r.w > 1.0001 || r.y + r.h > 1.0001) throw new ConfigError(path, 'the rectangle reaches past the edge of the frame (x + w and y + h must be at most 1)');
+  return r;
+}
+
+/** Zones per camera: more than a screen can show is a mistake, not a setting. */
+export const maxObjectZones = 16;
+const objectSettingsKeys = ['enabled', 'alert', 'minScore', 'zones'] as const;
+
+/** "person, vehicle, animal, or a label: bicycle, car, ..." — what a label list may hold. */
+export function validLabelNames(): string {
+  return `${objectKinds.join(', ')}, or a label: ${eventLabels.join(', ')}`;
+}
+
+function labelList(value: unknown, keyPath: string, allowEmpty: boolean): string[] {
+  if (!Array.isArray(value)) throw new ConfigError(keyPath, `expected a list of kinds or labels (${validLabelNames()}), got ${describe(value)}`);
+  if (!allowEmpty && value.length === 0) throw new ConfigError(keyPath, `name at least one kind or label (${objectKinds.join(', ')}, ...)`);
+  const names = value.map((item, i) => {
+    if (typeof item !== 'string' || !isLabelName(item)) {
+      throw new ConfigError(join(keyPath, i), `${describe(item)} is not a kind or label Hearth knows; use ${validLabelNames()}`);
+    }
+    return item;
+  });
+  return [...new Set(names)];
+}
+
+/**
+ * A camera's `objects:` section (config file, and PATCH /api/cameras/:id/settings, which passes
+ * `base` = the stored settings so a partial patch keeps the rest).
+ */
+export function parseCameraObjects(value: unknown, keyPath: string, base: CameraObjectSettings = cameraObjectDefaults()): CameraObjectSettings {
+  if (value === undefined || value === null) return base;
+  const o = asMapping(value, keyPath);
+  rejectUnknownKeys(o, objectSettingsKeys, keyPath);
+  return {
+    enabled: optionalBoolean(o, 'enabled', keyPath, base.enabled),
+    alert: o.alert === undefined || o.alert === null ? base.alert : labelList(o.alert, join(keyPath, 'alert'), true),
+    minScore: optionalNumber(o, 'minScore', keyPath, { min: 0.05, max: 0.99 }, base.minScore),
+    zones: o.zones === undefined || o.zones === null ? base.zones : parseObjectZones(o.zones, join(keyPath, 'zones')),
+  };
+}
+
+function parseObjectZones(value: unknown, keyPath: string): ObjectZone[] {
+  if (!Array.isArray(value)) throw new ConfigError(keyPath, `expected a list of zones ({name, labels, x, y, w, h}), got ${describe(value)}`);
+  if (value.length > maxObjectZones) throw new ConfigError(keyPath, `at most ${maxObjectZones} zones, got ${value.length}`);
+  const names = new Set<string>();
+  return value.map((item, i) => {
+    const path = join(keyPath, i);
+    const zone = asMapping(item, path);
+    rejectUnknownKeys(zone, ['name', 'labels', 'x', 'y', 'w', 'h'], path);
+    const name = requiredString(zone, 'name', path).trim();
+    if (name.length > 40) throw new ConfigError(join(path, 'name'), 'at most 40 characters');
+    if (names.has(name)) throw new ConfigError(join(path, 'name'), `"${name}" names another zone of this camera; each zone needs its own name`);
+    names.add(name);
+    return { name, labels: labelList(zone.labels, join(path, 'labels'), false), ...frameRect(zone, path) };
+  });
+}
+
+const cameraKeys = ['id', 'name', 'enabled', 'onvif', 'streams', 'motion', 'retention', 'objects'] as const;
 
 function parseCamera(value: unknown, keyPath: string): CameraConfig {
   const camera = asMapping(value, keyPath);
@@ -227,5 +311,6 @@ function parseCamera(value: unknown, keyPath: string): CameraConfig {
     streams,
     motion,
     retention: { days: retentionDays },
+    objects: parseCameraObjects(camera.objects, join(keyPath, 'objects')),
   };
 }

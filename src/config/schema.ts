@@ -31,6 +31,8 @@ export interface RetentionConfig {
   maxDiskPercent: number;
   /** Segments overlapping a motion event are kept this long (at least `days`). */
   eventDays: number;
+  /** Segments overlapping an event with an object label (person, car...) are kept this long (at least `eventDays`). */
+  labelledEventDays: number;
 }
 
 export interface RecordingConfig {
@@ -67,6 +69,51 @@ export interface CameraConfig {
   /** masks: areas (0..1 of the frame) motion ignores, e.g. the camera's on-screen clock. */
   motion: { enabled: boolean; sensitivity: number; masks: FrameRect[] };
   retention: { days: number | null };
+  /** What the object detector labels on this camera's motion events, and which labels alert. */
+  objects: CameraObjectSettings;
+}
+
+/** Object detection for the whole box (issue 17): one detector, one bounded queue of frames. */
+export interface ObjectsConfig {
+  /** false: motion only, the detector is never loaded. */
+  enabled: boolean;
+  /** Frames classified per second per moving camera (0.2..10). */
+  fps: number;
+  /** Inference threads (1..8). */
+  threads: number;
+  /** Frames waiting across the whole box (1..64); more are dropped and counted. */
+  queue: number;
+}
+
+/**
+ * A part of the frame (fractions, like masks) where the listed labels count: a label named by
+ * any zone counts only with its box's bottom centre inside one of its zones.
+ */
+export interface ObjectZone {
+  name: string;
+  /** Kinds or labels (src/objects/labels.ts, isLabelName). */
+  labels: string[];
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface CameraObjectSettings {
+  enabled: boolean;
+  /** Kinds or labels that raise an alert. */
+  alert: string[];
+  /** 0.05..0.99; a detection scoring below it is not a label. */
+  minScore: number;
+  zones: ObjectZone[];
+}
+
+export const defaultObjectsConfig: ObjectsConfig = { enabled: true, fps: 2, threads: 1, queue: 4 };
+export const defaultCameraObjectSettings: CameraObjectSettings = { enabled: true, alert: ['person', 'vehicle', 'animal'], minScore: 0.5, zones: [] };
+
+/** A fresh copy of the defaults: callers may not share (and so mutate) the constant's lists. */
+export function cameraObjectDefaults(): CameraObjectSettings {
+  return { ...defaultCameraObjectSettings, alert: [...defaultCameraObjectSettings.alert], zones: [] };
 }
 
 /** Motion sensitivity (1..100) of a camera whose config or settings name none. */
@@ -81,6 +128,7 @@ export interface HearthConfig {
   discovery: DiscoveryConfig;
   retention: RetentionConfig;
   recording: RecordingConfig;
+  objects: ObjectsConfig;
   mqtt: MqttConfig | null;
   cameras: CameraConfig[];
 }
@@ -95,8 +143,9 @@ export function defaultConfig(): HearthConfig {
     sourceFile: null,
     http: { port: defaultHttpPort, host: defaultHttpHost, allowNonLan: false, allowedHosts: [] },
     discovery: { enabled: true, interfaces: null, intervalMinutes: 10 },
-    retention: { days: 14, maxDiskPercent: 90, eventDays: 30 },
+    retention: { days: 14, maxDiskPercent: 90, eventDays: 30, labelledEventDays: 60 },
     recording: { segmentSeconds: 10 },
+    objects: { ...defaultObjectsConfig },
     mqtt: null,
     cameras: [],
   };

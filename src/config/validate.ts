@@ -72,6 +72,22 @@ export function integerInRange(value: unknown, keyPath: string, range: { min: nu
   return value;
 }
 
+/** A number (fractions allowed) in [min, max]. */
+export function optionalNumber(
+  mapping: Plain,
+  key: string,
+  keyPath: string,
+  range: { min: number; max: number },
+  fallback: number,
+): number {
+  const value = mapping[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < range.min || value > range.max) {
+    throw new ConfigError(join(keyPath, key), `expected a number from ${range.min} to ${range.max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
 export function optionalString(mapping: Plain, key: string, keyPath: string): string | null {
   const value = mapping[key];
   if (value === undefined || value === null) return null;

@@ -24,7 +24,7 @@ test('ENOSPC on a small tmpfs: disk_full, prune, no corrupt database, no crash l
     f = makeFixture([{ id: 'drive', url: camera.url() }], { dataDir: mountPoint });
     const recorders = await startRecorders({
       db: f.db,
-      config: { ...f.config, retention: { days: 14, maxDiskPercent: 99, eventDays: 30 } },
+      config: { ...f.config, retention: { days: 14, maxDiskPercent: 99, eventDays: 30, labelledEventDays: 30 } },
       log: f.log,
       dataDir: f.dataDir,
       // Above what pruning every segment can free once the filler lands: the disk stays too full to

@@ -47,7 +47,7 @@ function retentionDeps(f: Fixture, clock: ClockGuard, usage?: () => { usedPercen
     db: f.db,
     root: recordingRoot(f.dataDir),
     log: f.log,
-    retention: { days: 7, maxDiskPercent: 90, eventDays: 30 },
+    retention: { days: 7, maxDiskPercent: 90, eventDays: 30, labelledEventDays: 30 },
     cameraDays: (id: string) => (id === 'yard' ? 2 : null),
     clock,
     diskUsage: usage ?? (() => ({ usedPercent: 10, totalBytes: 1e9 })),
@@ -111,7 +111,7 @@ describe('retention', () => {
       f.db.prepare('INSERT INTO events (camera_id, start_ms, end_ms, score) VALUES (?, ?, ?, 1)').run('porch', protectedStart, protectedStart + 2_000);
       // A 10 000-byte disk holding only these segments: 60 % used; the budget is 35 %.
       const usage = (): { usedPercent: number; totalBytes: number } => ({ usedPercent: (listSegments(f.db, 'porch').length * 1000) / 100, totalBytes: 10_000 });
-      const deps = { ...retentionDeps(f, new ClockGuard(f.log), usage), retention: { days: 365, maxDiskPercent: 35, eventDays: 30 } };
+      const deps = { ...retentionDeps(f, new ClockGuard(f.log), usage), retention: { days: 365, maxDiskPercent: 35, eventDays: 30, labelledEventDays: 30 } };
       const result = await runRetention(deps);
       assert.equal(result.byBudget, 3);
       const remaining = listSegments(f.db, 'porch').map((s) => s.path);
@@ -130,7 +130,7 @@ describe('retention', () => {
       [8, 7, 6, 5, 4, 3, 2, 1].map((d) => seedSegment(f, 'porch', d, now));
       // A 10 000-byte disk, 1000 per segment, 1000 of other files: 90 % used, exactly maxDiskPercent.
       const usage = (): { usedPercent: number; totalBytes: number } => ({ usedPercent: (1000 + listSegments(f.db, 'porch').length * 1000) / 100, totalBytes: 10_000 });
-      const base = { ...retentionDeps(f, new ClockGuard(f.log), usage), retention: { days: 365, maxDiskPercent: 90, eventDays: 30 } };
+      const base = { ...retentionDeps(f, new ClockGuard(f.log), usage), retention: { days: 365, maxDiskPercent: 90, eventDays: 30, labelledEventDays: 30 } };
       assert.equal(await pruneToBudget(base), 0, 'within the percentage and no floor: nothing to do');
       // The floor (3000 free, like 64 MB + slack on a ~400 MB disk) wins over 10 %: down to 70 % used.
       assert.equal(await pruneToBudget({ ...base, minFreeBytes: 3000 }), 2);

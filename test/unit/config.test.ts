@@ -112,3 +112,54 @@ test('YAML alias bombs are refused', () => {
   writeFileSync(file, bomb);
   assert.throws(() => loadConfig({ file }, {}), ConfigError);
 });
+
+test('objects: defaults, the example file, and each key validated with its path', () => {
+  const defaults = parseText('');
+  assert.deepEqual(defaults.objects, { enabled: true, fps: 2, threads: 1, queue: 4 });
+  assert.equal(defaults.retention.labelledEventDays, 60);
+  const example = loadConfig({ file: 'config/hearth.example.yaml' }, {});
+  assert.deepEqual(example.objects, { enabled: true, fps: 2, threads: 1, queue: 4 });
+  assert.equal(example.retention.labelledEventDays, 60);
+  assert.deepEqual(example.cameras[0]?.objects, {
+    enabled: true, alert: ['person', 'vehicle', 'animal'], minScore: 0.5,
+    zones: [{ name: 'driveway', labels: ['person', 'vehicle'], x: 0.1, y: 0.5, w: 0.4, h: 0.5 }],
+  });
+  assert.deepEqual(example.cameras[1]?.objects, { enabled: true, alert: ['person', 'vehicle', 'animal'], minScore: 0.5, zones: [] }, 'a camera without the section gets the defaults');
+
+  assert.deepEqual(parseText('objects:\n  fps: 0.5\n  threads: 2\n').objects, { enabled: true, fps: 0.5, threads: 2, queue: 4 });
+  assert.equal(errorOf('objects:\n  fsp: 2\n').keyPath, 'objects.fsp');
+  assert.match(errorOf('objects:\n  fsp: 2\n').message, /did you mean "fps"/);
+  assert.match(errorOf('objects:\n  fps: 20\n').message, /objects.fps: expected a number from 0.2 to 10/);
+  assert.match(errorOf('objects:\n  threads: 1.5\n').message, /objects.threads: expected a whole number from 1 to 8/);
+  assert.match(errorOf('objects:\n  queue: 0\n').message, /objects.queue: expected a whole number from 1 to 64/);
+});
+
+test('retention.labelledEventDays defaults past eventDays and may not be shorter', () => {
+  assert.equal(parseText('retention:\n  eventDays: 90\n').retention.labelledEventDays, 90);
+  assert.equal(parseText('retention:\n  eventDays: 10\n').retention.labelledEventDays, 60);
+  assert.equal(parseText('retention:\n  labelledEventDays: 365\n').retention.labelledEventDays, 365);
+  const error = errorOf('retention:\n  eventDays: 30\n  labelledEventDays: 7\n');
+  assert.equal(error.keyPath, 'retention.labelledEventDays');
+  assert.match(error.message, /use 30 or more/);
+});
+
+test('camera objects: labels are kinds or kept labels, zones like masks, errors name the path', () => {
+  const camera = (objects: string) => `cameras:\n  - id: a\n    streams: { main: rtsp://10.0.0.2/s }\n    objects:\n${objects}`;
+  const parsed = parseText(camera('      alert: [person, dog, person]\n      minScore: 0.7\n      zones:\n        - { name: path, labels: [animal], x: 0, y: 0.5, w: 1, h: 0.5 }\n'));
+  assert.deepEqual(parsed.cameras[0]?.objects, {
+    enabled: true, alert: ['person', 'dog'], minScore: 0.7, zones: [{ name: 'path', labels: ['animal'], x: 0, y: 0.5, w: 1, h: 0.5 }],
+  });
+  assert.deepEqual(parseText(camera('      alert: []\n')).cameras[0]?.objects.alert, [], 'an empty alert list: labels, never alerts');
+
+  const cup = errorOf(camera('      alert: [person, cup]\n'));
+  assert.equal(cup.keyPath, 'cameras[0].objects.alert[1]');
+  assert.match(cup.message, /"cup" is not a kind or label Hearth knows; use person, vehicle, animal, or a label: .*car/);
+  assert.equal(errorOf(camera('      alerts: [person]\n')).keyPath, 'cameras[0].objects.alerts');
+  assert.match(errorOf(camera('      minScore: 1\n')).message, /cameras\[0\]\.objects\.minScore: expected a number from 0.05 to 0.99/);
+  assert.match(errorOf(camera('      zones:\n        - { name: z, labels: [], x: 0, y: 0, w: 1, h: 1 }\n')).message, /zones\[0\]\.labels: name at least one kind or label/);
+  assert.match(errorOf(camera('      zones:\n        - { labels: [person], x: 0, y: 0, w: 1, h: 1 }\n')).message, /zones\[0\]\.name: is required/);
+  assert.match(errorOf(camera('      zones:\n        - { name: z, labels: [person], x: 0.5, y: 0, w: 0.6, h: 1 }\n')).message, /zones\[0\]: the rectangle reaches past the edge/);
+  assert.equal(errorOf(camera('      zones:\n        - { name: z, labels: [person], x: 0, y: 0, w: 1, h: 1, colour: red }\n')).keyPath, 'cameras[0].objects.zones[0].colour');
+  const twice = errorOf(camera('      zones:\n        - { name: z, labels: [person], x: 0, y: 0, w: 1, h: 1 }\n        - { name: z, labels: [car], x: 0, y: 0, w: 1, h: 1 }\n'));
+  assert.equal(twice.keyPath, 'cameras[0].objects.zones[1].name');
+});
