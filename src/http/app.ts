@@ -136,7 +136,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', authRoutes(ctx));
   app.use('/api', requireUser);
   app.use('/api', cameraRoutes(ctx));
-  app.use('/api', cameraSettingsRoutes(ctx, deps.config.sourceFile));
+  app.use('/api', cameraSettingsRoutes(ctx, deps.config.sourceFile, deps.config.cameras));
   app.use('/api', playbackRoutes(ctx));
   app.use('/api', playbackH264Routes(ctx, deps.h264Transcoder));
   app.use('/api', liveRoutes(ctx));

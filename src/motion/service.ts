@@ -4,9 +4,9 @@
  */
 import type { Db } from '../db/connection.ts';
 import type { Logger } from '../log.ts';
-import { defaultMotionSensitivity, type CameraConfig } from '../config/schema.ts';
+import { defaultMotionSensitivity, type CameraConfig, type CameraObjectSettings } from '../config/schema.ts';
 import { getCameraSecrets, listCameras } from '../cameras/cameraRows.ts';
-import { getMotionSettings } from '../cameras/cameraSettings.ts';
+import { getMotionSettings, getObjectSettings } from '../cameras/cameraSettings.ts';
 import { DetectorOptionsError, type Rect } from './detector.ts';
 import { defaultEventPolicy, type EventPolicy } from './events.ts';
 import { startCameraMotion, type CameraMotion, type MotionEventNotice } from './cameraMotion.ts';
@@ -20,6 +20,8 @@ export interface MotionCamera {
   subUrl: string | null;
   mainUrl: string | null;
   motion: { enabled: boolean; sensitivity: number; masks?: readonly Rect[]; zones?: readonly Rect[] };
+  /** What the object detector labels on its events: the file's for a config camera, the stored (or default) ones for an adopted one. */
+  objects: CameraObjectSettings;
 }
 
 export interface MotionOptions {
@@ -154,8 +156,8 @@ export function startMotion(options: MotionOptions): MotionService {
 
 /**
  * The cameras motion watches: enabled ones with motion on and a stream, from the registry
- * (config and adopted alike). A camera of the config file takes sensitivity and masks from
- * the file (it wins at every start); one adopted in the UI from its stored settings.
+ * (config and adopted alike). A camera of the config file takes sensitivity, masks and object
+ * settings from the file (it wins at every start); one adopted in the UI from its stored settings.
  */
 export function motionCamerasOf(db: Db, configCameras: readonly CameraConfig[]): MotionCamera[] {
   return listCameras(db)
@@ -163,9 +165,11 @@ export function motionCamerasOf(db: Db, configCameras: readonly CameraConfig[]):
     .flatMap((c) => {
       const secrets = getCameraSecrets(db, c.id);
       if (!secrets?.streams.main && !secrets?.streams.sub) return [];
-      const configured = configCameras.find((cc) => cc.id === c.id)?.motion;
+      const configCamera = configCameras.find((cc) => cc.id === c.id);
+      const configured = configCamera?.motion;
       const stored = configured ? null : getMotionSettings(db, c.id);
       const sensitivity = configured?.sensitivity ?? stored?.sensitivity ?? defaultMotionSensitivity;
-      return [{ id: c.id, subUrl: secrets.streams.sub, mainUrl: secrets.streams.main, motion: { enabled: true, sensitivity, masks: configured?.masks ?? stored?.masks ?? [] } }];
+      const objects = configCamera?.objects ?? getObjectSettings(db, c.id);
+      return [{ id: c.id, subUrl: secrets.streams.sub, mainUrl: secrets.streams.main, motion: { enabled: true, sensitivity, masks: configured?.masks ?? stored?.masks ?? [] }, objects }];
     });
 }

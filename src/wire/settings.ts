@@ -11,6 +11,20 @@ export interface FrameRect {
   h: number;
 }
 
+/** A zone where the labels it names count (their box's bottom centre inside it). */
+export interface ObjectZoneView extends FrameRect {
+  name: string;
+  labels: string[];
+}
+
+export interface CameraObjectsView {
+  enabled: boolean;
+  alert: string[];
+  /** 0.05..0.99. */
+  minScore: number;
+  zones: ObjectZoneView[];
+}
+
 /** GET/PATCH /api/cameras/:id/settings. */
 export interface CameraSettingsView {
   id: string;
@@ -21,6 +35,11 @@ export interface CameraSettingsView {
   enabled: boolean;
   retentionDays: number | null;
   motion: { enabled: boolean; sensitivity: number; masks: FrameRect[] };
+  /**
+   * Object detection on this camera's motion (issue 17): `alert` and each zone's `labels` name kinds
+   * (person, vehicle, animal) or labels (car, dog...); a config camera's come from its file.
+   */
+  objects: CameraObjectsView;
   onvifUrl: string | null;
   /** Passwords replaced by ***. */
   streams: { main: string | null; sub: string | null };

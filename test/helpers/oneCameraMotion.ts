@@ -6,6 +6,7 @@
 import type { Db } from '../../src/db/sqlite.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startMotion } from '../../src/motion/service.ts';
+import { cameraObjectDefaults } from '../../src/config/schema.ts';
 
 export function startOneCameraMotion(db: Db, dataDir: string, cameraId: string, inputUrl: string): ReturnType<typeof startMotion> {
   return startMotion({
@@ -14,6 +15,6 @@ export function startOneCameraMotion(db: Db, dataDir: string, cameraId: string, 
     dataDir,
     realtimeInputs: true,
     policy: { endQuietMs: 2_000 },
-    cameras: () => [{ id: cameraId, subUrl: inputUrl, mainUrl: null, motion: { enabled: true, sensitivity: 50 } }],
+    cameras: () => [{ id: cameraId, subUrl: inputUrl, mainUrl: null, motion: { enabled: true, sensitivity: 50 }, objects: cameraObjectDefaults() }],
   });
 }

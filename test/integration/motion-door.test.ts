@@ -17,6 +17,7 @@ import { startMotion, type Rect } from '../../src/motion/service.ts';
 import { getLearnedRegions } from '../../src/motion/learnedRegionRows.ts';
 import { covers } from '../../src/motion/suggestedMasks.ts';
 import { renderScene, sceneHeight, sceneWidth, type OsdSceneScript } from '../helpers/osdScene.ts';
+import { cameraObjectDefaults } from '../../src/config/schema.ts';
 
 test('people coming in at the same door every 2 s are never learned as a nuisance; the clock is', { timeout: 240_000 }, async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-motion-door-'));
@@ -54,7 +55,7 @@ test('people coming in at the same door every 2 s are never learned as a nuisanc
     dataDir: dir,
     offlineInputs: true,
     offlineOriginMs: originMs,
-    cameras: () => [{ id: 'door', subUrl: scene.file, mainUrl: null, motion: { enabled: true, sensitivity: 50 } }],
+    cameras: () => [{ id: 'door', subUrl: scene.file, mainUrl: null, motion: { enabled: true, sensitivity: 50 }, objects: cameraObjectDefaults() }],
   });
   t.after(() => motion.stop());
   const ended = motion.inputEnded('door');

@@ -21,6 +21,7 @@ import { startSimulator } from '../../src/simulator/index.ts';
 import { simulatorOsdMask } from '../../bench/motionLive.ts';
 import { ffmpegPidsWith } from '../helpers/processCpu.ts';
 import { startOneCameraMotion } from '../helpers/oneCameraMotion.ts';
+import { cameraObjectDefaults } from '../../src/config/schema.ts';
 
 function tempDataDir(t: { after(fn: () => void): void }): { dataDir: string; db: Db } {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hearth-motion-e2e-'));
@@ -91,11 +92,11 @@ test('a person crossing a simulated camera is one event with a thumbnail showing
     realtimeInputs: true,
     policy: { endQuietMs: 2_000, preRollMs: 2_000, postRollMs: 1_000 },
     cameras: () => [
-      { id: 'porch', subUrl: camera.rtspUrl('sub', true), mainUrl: camera.rtspUrl('main', true), motion: { enabled: true, sensitivity: 50, masks: [simulatorOsdMask] } },
-      { id: 'yard', subUrl: null, mainUrl: lightOnlyScene, motion: { enabled: true, sensitivity: 50 } },
-      { id: 'drive', subUrl: lightOnlyScene, mainUrl: null, motion: { enabled: false, sensitivity: 50 } },
+      { id: 'porch', subUrl: camera.rtspUrl('sub', true), mainUrl: camera.rtspUrl('main', true), motion: { enabled: true, sensitivity: 50, masks: [simulatorOsdMask] }, objects: cameraObjectDefaults() },
+      { id: 'yard', subUrl: null, mainUrl: lightOnlyScene, motion: { enabled: true, sensitivity: 50 }, objects: cameraObjectDefaults() },
+      { id: 'drive', subUrl: lightOnlyScene, mainUrl: null, motion: { enabled: false, sensitivity: 50 }, objects: cameraObjectDefaults() },
       // The same camera with no mask over its burnt-in clock: learned and left out.
-      { id: 'gate', subUrl: camera.rtspUrl('sub', true), mainUrl: null, motion: { enabled: true, sensitivity: 50 } },
+      { id: 'gate', subUrl: camera.rtspUrl('sub', true), mainUrl: null, motion: { enabled: true, sensitivity: 50 }, objects: cameraObjectDefaults() },
     ],
   });
   t.after(() => motion.stop());

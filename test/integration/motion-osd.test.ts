@@ -20,6 +20,7 @@ import { getLearnedRegions } from '../../src/motion/learnedRegionRows.ts';
 import { covers } from '../../src/motion/suggestedMasks.ts';
 import { scoreEvents } from '../helpers/eventScore.ts';
 import { renderScene, sceneHeight, sceneTruth, sceneWidth, standardScript, type OsdSceneScript } from '../helpers/osdScene.ts';
+import { cameraObjectDefaults } from '../../src/config/schema.ts';
 
 /** Seconds of the OSD line 'YYYY-MM-DD HH:MM:SS' drawn at (x, y): its last ~50 px at fontsize 22. */
 function secondsDigits(x: number, y: number, fontSize = 22): Rect {
@@ -63,7 +64,7 @@ async function runScene(t: { after(fn: () => void): void }, script: OsdSceneScri
     dataDir: dir,
     offlineInputs: true,
     offlineOriginMs: originMs,
-    cameras: () => [{ id: 'yard', subUrl: scene.file, mainUrl: null, motion: { enabled: true, sensitivity: 50 } }],
+    cameras: () => [{ id: 'yard', subUrl: scene.file, mainUrl: null, motion: { enabled: true, sensitivity: 50 }, objects: cameraObjectDefaults() }],
   });
   t.after(() => motion.stop());
   const notices: MotionEventNotice[] = [];

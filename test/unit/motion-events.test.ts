@@ -11,6 +11,7 @@ import { closeEvent, closeOpenEvents, eventById, eventsOf, insertOpenEvent, list
 import { scoreEvents } from '../helpers/eventScore.ts';
 import { startMotion } from '../../src/motion/service.ts';
 import { createLogger } from '../../src/log.ts';
+import { cameraObjectDefaults } from '../../src/config/schema.ts';
 
 // Hysteresis alone; holding back motion that stays in place is tested on its own below.
 const policy = { ...defaultEventPolicy, startFrames: 3, startWindowFrames: 5, endQuietMs: 2_000, preRollMs: 1_000, postRollMs: 500, maxEventMs: 60_000, stationaryDeferMs: 0 };
@@ -155,9 +156,9 @@ test('the service skips a camera whose motion settings cannot work, and keeps th
     log,
     dataDir: dir,
     cameras: () => [
-      { id: 'blind', subUrl: 'lavfi:color=c=gray:s=640x360:r=10', mainUrl: null, motion: { enabled: true, sensitivity: 50, masks: [{ x: 0, y: 0, w: 1, h: 1 }] } },
-      { id: 'off', subUrl: 'lavfi:color=c=gray:s=640x360:r=10', mainUrl: null, motion: { enabled: false, sensitivity: 50 } },
-      { id: 'nostream', subUrl: null, mainUrl: null, motion: { enabled: true, sensitivity: 50 } },
+      { id: 'blind', subUrl: 'lavfi:color=c=gray:s=640x360:r=10', mainUrl: null, motion: { enabled: true, sensitivity: 50, masks: [{ x: 0, y: 0, w: 1, h: 1 }] }, objects: cameraObjectDefaults() },
+      { id: 'off', subUrl: 'lavfi:color=c=gray:s=640x360:r=10', mainUrl: null, motion: { enabled: false, sensitivity: 50 }, objects: cameraObjectDefaults() },
+      { id: 'nostream', subUrl: null, mainUrl: null, motion: { enabled: true, sensitivity: 50 }, objects: cameraObjectDefaults() },
     ],
   });
   assert.equal(await motion.snapshot('blind', 200), null);

@@ -1,8 +1,10 @@
 /**
  * Camera settings (admin only):
  *   GET   /api/cameras/:id/settings  -> {id, name, source, editable, enabled, retentionDays, motion: {enabled, sensitivity, masks},
- *                                        onvifUrl, streams: {main, sub} (passwords replaced by ***), identity}
- *   PATCH /api/cameras/:id/settings {name?, enabled?, retentionDays?, motion?: {enabled?, sensitivity?, masks?}} -> the settings
+ *                                        objects: {enabled, alert, minScore, zones}, onvifUrl, streams: {main, sub}
+ *                                        (passwords replaced by ***), identity}
+ *   PATCH /api/cameras/:id/settings {name?, enabled?, retentionDays?, motion?: {enabled?, sensitivity?, masks?},
+ *         objects?: {enabled?, alert?, minScore?, zones?} | null (null: the defaults)} -> the settings
  *         409 for a camera defined in the config file (edit the file: it wins at every start)
  *   GET   /api/cameras/:id/motion/suggested-masks -> {cameraId, editable, configFile, learnedAtMs, suggestions, dropped, yaml}
  *   POST  /api/cameras/:id/motion/suggested-masks/drop {x, y, w, h} -> the same; config cameras too (it is no setting of the file)
@@ -11,9 +13,10 @@
 import { Router } from 'express';
 import { redactUrl } from '../../net/redactCredentials.ts';
 import { getCamera, getCameraSecrets } from '../../cameras/cameraRows.ts';
-import { getMotionSettings, updateCameraSettings, type CameraSettingsPatch } from '../../cameras/cameraSettings.ts';
+import { getMotionSettings, getObjectSettings, updateCameraSettings, type CameraSettingsPatch } from '../../cameras/cameraSettings.ts';
 import { cameraChanged } from '../../cameras/registryEvents.ts';
-import { parseMasks } from '../../config/parse.ts';
+import { parseCameraObjects, parseMasks } from '../../config/parse.ts';
+import { cameraObjectDefaults, type CameraConfig, type CameraObjectSettings } from '../../config/schema.ts';
 import { dropRegion, getDroppedRegions, getLearnedRegions } from '../../motion/learnedRegionRows.ts';
 import { masksYaml, suggestedMasks } from '../../motion/suggestedMasks.ts';
 import { ConfigError } from '../../config/validate.ts';
@@ -24,10 +27,11 @@ import { requireAdmin } from '../session.ts';
 import { privateNoStore } from '../access.ts';
 import type { CameraSettingsView } from '../../wire/settings.ts';
 
-const settingsKeys = ['name', 'enabled', 'retentionDays', 'motion'];
+const settingsKeys = ['name', 'enabled', 'retentionDays', 'motion', 'objects'];
 const motionKeys = ['enabled', 'sensitivity', 'masks'];
 
-export function parseSettingsPatch(body: Record<string, unknown>): CameraSettingsPatch {
+/** `storedObjects`: what a partial `objects` patch is applied to (the camera's settings now). */
+export function parseSettingsPatch(body: Record<string, unknown>, storedObjects: CameraObjectSettings = cameraObjectDefaults()): CameraSettingsPatch {
   const unknown = Object.keys(body).filter((k) => !settingsKeys.includes(k));
   if (unknown.length > 0) throw badRequest(`unknown setting "${unknown[0]}"; settings are ${settingsKeys.join(', ')}`);
   const patch: CameraSettingsPatch = {};
@@ -71,11 +75,28 @@ export function parseSettingsPatch(body: Record<string, unknown>): CameraSetting
       }
     }
   }
+  if (body.objects !== undefined) {
+    if (body.objects === null) {
+      patch.objects = null;
+    } else {
+      // The file's own validation: a zone the UI draws is checked exactly as one typed into hearth.yaml.
+      try {
+        patch.objects = parseCameraObjects(body.objects, 'objects', storedObjects);
+      } catch (error) {
+        if (error instanceof ConfigError) throw badRequest(`"${error.keyPath}": ${error.problem}`);
+        throw error;
+      }
+    }
+  }
   return patch;
 }
 
-export function cameraSettingsRoutes(ctx: RouteContext, configFile: string | null): Router {
+/** `configCameras`: the file's cameras, whose object settings come from the file (as their motion does). */
+export function cameraSettingsRoutes(ctx: RouteContext, configFile: string | null, configCameras: readonly CameraConfig[] = []): Router {
   const router = Router();
+
+  const objectsOf = (id: string, source: 'config' | 'adopted'): CameraObjectSettings =>
+    source === 'config' ? (configCameras.find((c) => c.id === id)?.objects ?? cameraObjectDefaults()) : getObjectSettings(ctx.db, id);
 
   const present = (id: string): CameraSettingsView => {
     const camera = getCamera(ctx.db, id);
@@ -91,6 +112,7 @@ export function cameraSettingsRoutes(ctx: RouteContext, configFile: string | nul
       enabled: camera.enabled,
       retentionDays: camera.retentionDays,
       motion: { ...motion, enabled: camera.motionEnabled },
+      objects: objectsOf(camera.id, camera.source),
       onvifUrl: camera.onvifUrl,
       streams: { main: redactUrl(secrets.streams.main), sub: redactUrl(secrets.streams.sub) },
       identity: { serial: camera.serialNumber, hardwareId: camera.hardwareId, mac: camera.mac, verified: camera.identityVerified },
@@ -152,7 +174,7 @@ export function cameraSettingsRoutes(ctx: RouteContext, configFile: string | nul
     const id = cameraIdParam(req.params.id, 'id');
     const camera = getCamera(ctx.db, id);
     if (!camera) throw notFound('no camera here: it does not exist');
-    const patch = parseSettingsPatch(bodyObject(req.body));
+    const patch = parseSettingsPatch(bodyObject(req.body), objectsOf(id, camera.source));
     if (camera.source === 'config') {
       throw new HttpError(
         409,
