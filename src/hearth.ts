@@ -17,6 +17,7 @@ import { createRelocator } from './cameras/relocate.ts';
 import { createIdentityCheck } from './cameras/identity.ts';
 import { onCameraChanged } from './cameras/registryEvents.ts';
 import { motionCamerasOf, startMotion } from './motion/service.ts';
+import { startObjectDetector } from './objects/objectDetector.ts';
 import { startReconnectCounter } from './metrics/reconnectCounter.ts';
 import { startMqttBridge } from './mqtt/bridge.ts';
 import { statusSourceFromStates } from './http/sources.ts';
@@ -65,7 +66,17 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
 
     // Motion opens its own connection: it only watches cameras whose recorder runs on a
     // device that passed the identity check, and follows every change of that.
-    const motion = startMotion({ db, log, dataDir: config.dataDir, cameras: () => motionCamerasOf(db, config.cameras).filter((c) => recorders.streaming(c.id)) });
+    // One detector for the box (a worker thread), shared by every camera's motion events; it loads
+    // in the background, and frames offered before it is ready (or if it cannot load) are dropped.
+    const detector = config.objects.enabled ? startObjectDetector({ log, queueSize: config.objects.queue, threads: config.objects.threads }) : null;
+    if (detector) stops.push(() => detector.close());
+    const motion = startMotion({
+      db,
+      log,
+      dataDir: config.dataDir,
+      cameras: () => motionCamerasOf(db, config.cameras).filter((c) => recorders.streaming(c.id)),
+      objects: detector ? { detector, fps: config.objects.fps } : null,
+    });
     stops.push(() => motion.stop());
     const reloadMotion = (): void =>
       void motion.reload().catch((error: unknown) => log.error('motion reload failed', { event: 'motion.reload_failed', error: (error as Error).message }));
@@ -104,7 +115,7 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
       status: statusSourceFromStates(() => recorders.states()),
       live: liveSourceFromFeeds((id) => recorders.liveFeed(id)),
       discovery,
-      metrics: { db, dataDir: config.dataDir, cameraStates: () => recorders.states(), reconnects: () => reconnects.counts() },
+      metrics: { db, dataDir: config.dataDir, cameraStates: () => recorders.states(), reconnects: () => reconnects.counts(), objects: () => detector?.stats() ?? null },
     });
     const http = await listen(app, config.http.host, config.http.port);
     stops.push(() => http.close());

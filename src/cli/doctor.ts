@@ -13,13 +13,11 @@ import { privateIpv4Interfaces, ipv4OfInterfaces } from '../net/interfaces.ts';
 import { checkClock } from '../system/clock.ts';
 import { assertDataDirMounted, DataDirNotMountedError } from '../system/dataDirMount.ts';
 import { diskSpaceOf } from '../system/diskSpace.ts';
+import { checkObjects } from './doctorObjects.ts';
 
-export type Verdict = 'ok' | 'warn' | 'fail';
-export interface Check {
-  name: string;
-  verdict: Verdict;
-  detail: string;
-}
+import type { Check } from './doctorCheck.ts';
+
+export type { Check, Verdict } from './doctorCheck.ts';
 
 export async function doctorCommand(args: string[]): Promise<number> {
   const { values } = parseFlags(args, { config: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' } });
@@ -30,6 +28,7 @@ export async function doctorCommand(args: string[]): Promise<number> {
     checkDatabase(config.dataDir),
     await checkClock(),
     checkNetwork(config.discovery.interfaces),
+    await checkObjects(config.objects),
   ];
   if (values.json === true) {
     process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);

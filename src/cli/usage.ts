@@ -22,7 +22,7 @@ Commands:
              --timeout (default 2 s). With --username and the password on stdin, each
              camera is also asked for its serial, model and streams (--json shows them).
   user       Manage accounts and which cameras a viewer may see (default scope: recordings).
-  doctor     Check ffmpeg, the data disk, the database, the clock and the network.
+  doctor     Check ffmpeg, the data disk, the database, the clock, the network and the object detector.
   backup     Copy the database (consistent while Hearth runs) to FILE and the config in use to
              FILE.config.yaml. See README "Backup and restore".
   simulate   Run simulated cameras (RTSP + ONVIF + WS-Discovery) on loopback for trying Hearth out.

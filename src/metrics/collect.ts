@@ -7,6 +7,8 @@ import type { Db } from '../db/sqlite.ts';
 import type { CameraState } from '../cameras/cameraStatus.ts';
 import type { MetricFamily } from './exposition.ts';
 import { diskSpaceOf } from '../system/diskSpace.ts';
+import type { DetectorStats } from '../objects/objectDetector.ts';
+import { objectMetrics } from './objectMetrics.ts';
 
 export interface MetricsSource {
   db: Db;
@@ -15,6 +17,8 @@ export interface MetricsSource {
   reconnects(): ReadonlyMap<string, number>;
   /** The directory whose filesystem is reported as disk use. */
   dataDir: string;
+  /** The object detector's counters; absent or null when object detection is off. */
+  objects?: () => DetectorStats | null;
 }
 
 /** Every state docs/INTERFACE.md names, so each camera exports one 0/1 series per state (the enum idiom). */
@@ -83,5 +87,6 @@ export function collectMetrics(source: MetricsSource): MetricFamily[] {
         { labels: { kind: 'available' }, value: disk.availableBytes },
       ],
     },
+    ...objectMetrics(source.objects?.() ?? null, cameras),
   ];
 }

@@ -1,7 +1,9 @@
 /**
- * Motion for one camera: frames → detector → hysteresis → event rows and thumbnails.
- * The detector runs synchronously in the frame callback (about a millisecond at 320 px);
- * SQLite writes are a few per event; thumbnails are encoded off the frame path.
+ * Motion for one camera: frames → detector → hysteresis → event rows and thumbnails; during an
+ * event, frames with motion go to the box's object detector (objectWatch.ts) and what it names
+ * becomes the event's labels, alert and thumbnail. The motion detector runs synchronously in the
+ * frame callback (about a millisecond at 320 px); SQLite writes are a few per event; thumbnails
+ * are encoded off the frame path.
  */
 import type { Db } from '../db/connection.ts';
 import type { Logger } from '../log.ts';
@@ -12,11 +14,21 @@ import { getLearnedRegions, saveLearnedRegions } from './learnedRegionRows.ts';
 import { encodeFrame, writeEventThumbnail, type ColourFrame } from './thumbnail.ts';
 import { startFrameSource, type FrameSource } from './frameSource.ts';
 import type { Y4mFormat } from './y4mReader.ts';
-import type { ObjectKind } from '../objects/labels.ts';
-import type { FrameRect } from '../config/schema.ts';
+import type { FrameVerdict } from './frameVerdict.ts';
+import type { EventLabel, LabelRules } from '../objects/eventLabeller.ts';
+import type { ObjectDetector } from '../objects/objectDetector.ts';
+import { setEventAlert, upsertEventLabel } from '../objects/labelRows.ts';
+import { ObjectWatch, type LabelChange } from './objectWatch.ts';
 
-/** Stand-in for EventLabel of src/objects/labelRows.ts (helper B) until it lands; the lead reconciles. */
-export interface EventLabel { label: string; kind: ObjectKind | null; score: number; box: FrameRect; atMs: number }
+export type { EventLabel } from '../objects/eventLabeller.ts';
+
+/** The box's detector and this camera's rules; null when object detection is off for it. */
+export interface CameraObjects {
+  detector: ObjectDetector;
+  rules: LabelRules;
+  /** Frames classified per second while motion lasts. */
+  fps: number;
+}
 
 export interface CameraMotionSettings {
   sensitivity: number;
@@ -24,7 +36,7 @@ export interface CameraMotionSettings {
   zones?: readonly Rect[];
 }
 
-/** What the service tells subscribers (MQTT later): an event started or ended. */
+/** What the service tells subscribers (MQTT): an event started, gained or improved a label ('update'), or ended. */
 export interface MotionEventNotice {
   type: 'start' | 'update' | 'end';
   cameraId: string;
@@ -58,6 +70,7 @@ export interface CameraMotionOptions {
   /** Decode a file/lavfi input once at full speed, frames stamped with stream time (frameSource). */
   offline?: boolean;
   offlineOriginMs?: number;
+  objects?: CameraObjects | null;
   notify(notice: MotionEventNotice): void;
 }
 
@@ -91,6 +104,8 @@ export function startCameraMotion(options: CameraMotionOptions): CameraMotion {
   const thumbnailPaths = new Map<number, string>();
   let lastPeakWriteMs = 0;
   let peakUnwritten = false;
+  /** The thumbnail shows a named object: motion peaks leave it alone. */
+  let labelledThumbnail = false;
   /** Thumbnail writes run one after another, so the last peak always wins. */
   let writes: Promise<void> = Promise.resolve();
   const snapshotWaiters: Array<(frame: ColourFrame) => void> = [];
@@ -101,7 +116,7 @@ export function startCameraMotion(options: CameraMotionOptions): CameraMotion {
     return { x: round(e.peakRegionX), y: round(e.peakRegionY), w: round(e.peakRegionW), h: round(e.peakRegionH) };
   };
 
-  const notice = (type: 'start' | 'end', id: number): MotionEventNotice => ({
+  const notice = (type: MotionEventNotice['type'], id: number, labelled = watch?.current() ?? { labels: [], alert: false }): MotionEventNotice => ({
     type,
     cameraId,
     eventId: id,
@@ -113,14 +128,21 @@ export function startCameraMotion(options: CameraMotionOptions): CameraMotion {
     score: tracker.event.maxScore,
     region: region(),
     thumbnailPath: thumbnailPaths.get(id) ?? null,
-    labels: [],
-    alert: false,
+    labels: labelled.labels,
+    alert: labelled.alert,
   });
 
   /** Encodes the peak frame now (synchronously copied inside encodeFrame's first step) and stores it. */
-  const queueThumbnail = (id: number, then: ((n: MotionEventNotice) => void) | null, pending: MotionEventNotice | null): void => {
-    if (!peak) return;
-    const job = writeEventThumbnail({ dataDir, cameraId, eventId: id, eventStartMs, frame: peak, region: region() });
+  const queueThumbnail = (id: number, then: ((n: MotionEventNotice) => void) | null, pending: MotionEventNotice | null, labelled?: { frame: ColourFrame; box: Rect }): void => {
+    // Once an object is outlined, the motion peak no longer replaces the picture.
+    if (!labelled && labelledThumbnail) {
+      if (then && pending) writes = writes.then(() => then({ ...pending, thumbnailPath: thumbnailPaths.get(id) ?? null }));
+      return;
+    }
+    const frame = labelled?.frame ?? peak;
+    if (!frame) return;
+    if (labelled) labelledThumbnail = true;
+    const job = writeEventThumbnail({ dataDir, cameraId, eventId: id, eventStartMs, frame, region: labelled?.box ?? region() });
     writes = writes
       .then(() => job)
       .then((relative) => {
@@ -143,6 +165,7 @@ export function startCameraMotion(options: CameraMotionOptions): CameraMotion {
     if (eventId === null) return;
     const id = eventId;
     const score = tracker.event.maxScore;
+    const labelled = watch?.eventEnded() ?? { labels: [], alert: false };
     try {
       updateEventPeak(db, id, { score, region: region() });
       closeEvent(db, id, endMs);
@@ -150,13 +173,33 @@ export function startCameraMotion(options: CameraMotionOptions): CameraMotion {
       log.error('cannot close the motion event', { event: 'motion.event_write_failed', eventId: id, error: (error as Error).message });
     }
     log.info('motion event ended', { event: 'motion.event_ended', eventId: id, durationMs: Math.round(endMs - eventStartMs), score: round3(score) });
-    const pending = { ...notice('end', id), endMs };
+    const pending = { ...notice('end', id, labelled), endMs };
     if (peakUnwritten) queueThumbnail(id, options.notify, pending);
     else writes = writes.then(() => options.notify({ ...pending, thumbnailPath: thumbnailPaths.get(id) ?? null }));
     writes = writes.then(() => void thumbnailPaths.delete(id));
     peakUnwritten = false;
+    labelledThumbnail = false;
     eventId = null;
   };
+
+  /** The detector named something new (or better) in the open event: its row, the alert, maybe the thumbnail, then a notice. */
+  const onLabel = (change: LabelChange): void => {
+    if (change.eventId !== eventId) return;
+    const id = change.eventId;
+    try {
+      upsertEventLabel(db, id, change.label);
+      if (change.alert) setEventAlert(db, id, true);
+    } catch (error) {
+      log.error('cannot record the event label', { event: 'objects.label_write_failed', eventId: id, error: (error as Error).message });
+    }
+    log.info('object named in the motion event', { event: 'objects.labelled', eventId: id, label: change.label.label, score: change.label.score, alert: change.alert });
+    const pending = notice('update', id, { labels: change.labels, alert: change.alert });
+    if (change.thumbnailFrame) queueThumbnail(id, options.notify, pending, { frame: change.thumbnailFrame, box: change.label.box });
+    else writes = writes.then(() => options.notify({ ...pending, thumbnailPath: thumbnailPaths.get(id) ?? null }));
+  };
+  const watch = options.objects
+    ? new ObjectWatch({ cameraId, detector: options.objects.detector, rules: options.objects.rules, fps: options.objects.fps, log, onChange: onLabel })
+    : null;
 
   let learnedVersion = -1;
   /** Learned nuisance regions are stored when they change: suggestions for the admin, and the next run's start. */
@@ -193,6 +236,8 @@ export function startCameraMotion(options: CameraMotionOptions): CameraMotion {
     const verdict = detector.process(frame);
     if (detector.nuisance.version !== learnedVersion) saveLearned(detector, wallMs);
     const step = tracker.observe(wallMs, verdict);
+    // Frames with motion during the open event go to the object detector (rate-limited there).
+    if (watch && eventId !== null && step !== 'ended' && verdict.motion) watch.frame(frame, format.width, format.height, format.frameBytes, wallMs, currentRegion(verdict));
     if (step === 'none') return;
     if (step === 'ended') {
       endEvent(tracker.endMs());
@@ -210,6 +255,8 @@ export function startCameraMotion(options: CameraMotionOptions): CameraMotion {
       }
       lastPeakWriteMs = wallMs;
       peakUnwritten = false;
+      watch?.eventStarted(eventId);
+      if (verdict.motion) watch?.frame(frame, format.width, format.height, format.frameBytes, wallMs, currentRegion(verdict));
       log.info('motion event started', { event: 'motion.event_started', eventId, latencyMs: Math.round(wallMs - tracker.event.firstMotionMs) });
       // The first thumbnail is written at once, so an event cut short by a crash still has one.
       queueThumbnail(eventId, options.notify, notice('start', eventId));
@@ -273,6 +320,11 @@ export function startCameraMotion(options: CameraMotionOptions): CameraMotion {
       return encodeFrame(frame, null);
     },
   };
+}
+
+/** This frame's moved region (the verdict object is reused: copy it). */
+function currentRegion(v: FrameVerdict): Rect {
+  return { x: v.regionX, y: v.regionY, w: v.regionW, h: v.regionH };
 }
 
 function round3(n: number): number {

@@ -10,6 +10,7 @@ import { getMotionSettings, getObjectSettings } from '../cameras/cameraSettings.
 import { DetectorOptionsError, type Rect } from './detector.ts';
 import { defaultEventPolicy, type EventPolicy } from './events.ts';
 import { startCameraMotion, type CameraMotion, type MotionEventNotice } from './cameraMotion.ts';
+import type { ObjectDetector } from '../objects/objectDetector.ts';
 
 export type { MotionEventNotice } from './cameraMotion.ts';
 export type { Rect } from './detector.ts';
@@ -40,6 +41,8 @@ export interface MotionOptions {
   offlineInputs?: boolean;
   /** With `offlineInputs`: the time each input's first frame is stamped with. */
   offlineOriginMs?: number;
+  /** The box's object detector and how many frames a second a moving camera may send it; null: motion only. */
+  objects?: { detector: ObjectDetector; fps: number } | null;
 }
 
 export interface MotionService {
@@ -81,7 +84,7 @@ export function startMotion(options: MotionOptions): MotionService {
     for (const camera of options.cameras()) {
       const url = camera.subUrl ?? camera.mainUrl;
       if (!camera.motion.enabled || !url) continue;
-      result.set(camera.id, { camera, url, key: JSON.stringify([url, camera.motion]) });
+      result.set(camera.id, { camera, url, key: JSON.stringify([url, camera.motion, camera.objects]) });
     }
     return result;
   };
@@ -102,6 +105,10 @@ export function startMotion(options: MotionOptions): MotionService {
         realtime: options.realtimeInputs ?? false,
         offline: options.offlineInputs ?? false,
         offlineOriginMs: options.offlineOriginMs,
+        objects:
+          options.objects && camera.objects.enabled
+            ? { detector: options.objects.detector, fps: options.objects.fps, rules: { alert: camera.objects.alert, minScore: camera.objects.minScore, zones: camera.objects.zones } }
+            : null,
         notify,
       });
     } catch (error) {

@@ -18,6 +18,11 @@ export interface DetectMessage {
   minScore: number;
 }
 
+/** Finish the frame in hand, release the runtime, end the thread (terminating a thread inside onnxruntime aborts the process). */
+export interface CloseMessage {
+  type: 'close';
+}
+
 export interface FoundObject {
   label: CocoLabel;
   score: number;
@@ -29,4 +34,5 @@ export type DetectorReply =
   | { type: 'ready'; loadMs: number; model: string }
   | { type: 'load_failed'; message: string }
   | { type: 'result'; id: number; objects: FoundObject[]; inferenceMs: number }
-  | { type: 'failed'; id: number; message: string };
+  | { type: 'failed'; id: number; message: string }
+  | { type: 'closed' };

@@ -73,6 +73,8 @@ const workerUrl = import.meta.url.endsWith('.ts') ? new URL('./detectorBoot.js',
 /** A frame taking longer than this means a wedged runtime: the worker is replaced. */
 const inferenceDeadlineMs = 30_000;
 const restartDelaysMs = [5_000, 30_000, 300_000];
+/** A frame in hand finishes within this on any box Hearth runs on; then the thread is ended by force. */
+const closeTimeoutMs = 10_000;
 
 export function startObjectDetector(options: ObjectDetectorOptions): ObjectDetector {
   const log = options.log.child({ component: 'objects' });
@@ -158,6 +160,8 @@ export function startObjectDetector(options: ObjectDetectorOptions): ObjectDetec
           finishInFlight(reply.id, { objects, inferenceMs: reply.inferenceMs });
           break;
         }
+        case 'closed':
+          break;
         case 'failed':
           log.warn('the object detector failed on a frame', { event: 'objects.inference_failed', error: reply.message });
           if (inFlight?.id === reply.id) count(drops, inFlight.waiting.request.cameraId);
@@ -236,17 +240,30 @@ export function startObjectDetector(options: ObjectDetectorOptions): ObjectDetec
       state = 'closed';
       clearTimeout(restartTimer);
       for (const waiting of queue.splice(0)) drop(waiting);
+      settleReady?.reject(new Error('the detector was closed'));
+      const w = worker;
+      worker = null;
+      if (w) await closeGently(w);
       if (inFlight) {
         clearTimeout(inFlight.timer);
         drop(inFlight.waiting);
         inFlight = null;
       }
-      settleReady?.reject(new Error('the detector was closed'));
-      const w = worker;
-      worker = null;
-      await w?.terminate();
     },
   };
+}
+
+/** Terminating a thread inside onnxruntime aborts the whole process: ask it to release and end; terminate only if it does not. */
+async function closeGently(w: Worker): Promise<void> {
+  const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+  w.postMessage({ type: 'close' });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), closeTimeoutMs);
+  });
+  const outcome = await Promise.race([exited.then(() => 'exited' as const), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') await w.terminate();
 }
 
 /** The oldest waiting frame of the camera with most frames waiting (the newcomer's camera counts itself). */
