@@ -94,16 +94,21 @@ test('user add, grant and revoke work from the shell and refuse bad input', asyn
   assert.match(revoked.stdout, /revoked alice on porch/);
 });
 
-test('doctor gives a verdict for ffmpeg, data, database, clock and network', async () => {
+test('doctor gives a verdict for ffmpeg, data, database, clock, network and the object detector', async () => {
   const data = tmp();
   const result = await runHearth(['doctor', '--data', data, '--json']);
   const checks = JSON.parse(result.stdout) as { name: string; verdict: string; detail: string }[];
-  assert.deepEqual(checks.map((c) => c.name), ['ffmpeg', 'data', 'database', 'clock', 'network']);
+  assert.deepEqual(checks.map((c) => c.name), ['ffmpeg', 'data', 'database', 'clock', 'network', 'objects']);
   assert.equal(checks.find((c) => c.name === 'ffmpeg')?.verdict, 'ok');
+  // The detector loads from the npm package and is timed here: its time, and how many cameras it serves.
+  const objects = checks.find((c) => c.name === 'objects');
+  assert.equal(objects?.verdict, 'ok', objects?.detail);
+  assert.match(objects?.detail ?? '', /NanoDet-m 416 .* loaded in \d+ ms; \d+ ms a frame on this box with 1 thread: [\d.]+ frames\/s, enough for \d+ cameras? moving at once at 2 fps/);
   assert.equal(checks.find((c) => c.name === 'data')?.verdict === 'fail', false);
   assert.equal(result.code, checks.some((c) => c.verdict === 'fail') ? 1 : 0);
   const human = await runHearth(['doctor', '--data', data]);
   assert.match(human.stdout, /^ok\s+ffmpeg\s+5\./m);
+  assert.match(human.stdout, /^ok\s+objects\s+NanoDet/m);
 
   // A failing check: the data "directory" is a file. Verdicts on stdout, the one-line reason on stderr.
   const notDir = path.join(data, 'not-a-dir');
