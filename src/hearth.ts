@@ -67,8 +67,9 @@ export async function startHearth(config: HearthConfig, log: Logger): Promise<Ru
     // Motion opens its own connection: it only watches cameras whose recorder runs on a
     // device that passed the identity check, and follows every change of that.
     // One detector for the box (a worker thread), shared by every camera's motion events; it loads
-    // in the background, and frames offered before it is ready (or if it cannot load) are dropped.
-    const detector = config.objects.enabled ? startObjectDetector({ log, queueSize: config.objects.queue, threads: config.objects.threads }) : null;
+    // in the background when the first camera with objects on starts motion, and frames offered
+    // before it is ready (or if it cannot load) are dropped and counted.
+    const detector = config.objects.enabled ? startObjectDetector({ log, queueSize: config.objects.queue, threads: config.objects.threads, lazy: true }) : null;
     if (detector) stops.push(() => detector.close());
     const motion = startMotion({
       db,

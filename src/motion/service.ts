@@ -90,6 +90,7 @@ export function startMotion(options: MotionOptions): MotionService {
   };
 
   const start = (camera: MotionCamera, url: string, key: string): void => {
+    if (options.objects && camera.objects.enabled) options.objects.detector.warm();
     let worker: CameraMotion;
     try {
       worker = startCameraMotion({

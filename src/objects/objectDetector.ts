@@ -36,7 +36,8 @@ export interface DetectResult {
 }
 
 export interface DetectorStats {
-  state: 'loading' | 'ready' | 'failed' | 'closed';
+  /** idle: not loaded yet (nothing has asked for it). */
+  state: 'idle' | 'loading' | 'ready' | 'failed' | 'closed';
   /** Why it failed, for `hearth doctor` and the log. */
   error: string | null;
   loadMs: number | null;
@@ -52,6 +53,8 @@ export interface ObjectDetector {
   ready: Promise<{ loadMs: number }>;
   /** Null when the frame was dropped (queue full, detector failed or closing). */
   detect(request: DetectRequest): Promise<DetectResult | null>;
+  /** Starts loading the model if it is not loaded (a camera that will need it has started). */
+  warm(): void;
   stats(): DetectorStats;
   close(): Promise<void>;
 }
@@ -61,6 +64,8 @@ export interface ObjectDetectorOptions {
   /** Frames waiting across the whole box, besides the one being classified. */
   queueSize: number;
   threads: number;
+  /** Load only when first warmed or asked (a box whose cameras all have motion off never pays for it). */
+  lazy?: boolean;
 }
 
 interface Waiting {
@@ -83,7 +88,7 @@ export function startObjectDetector(options: ObjectDetectorOptions): ObjectDetec
   const drops = new Map<string, number>();
   let inferenceSecondsSum = 0;
   let inferenceCount = 0;
-  let state: DetectorStats['state'] = 'loading';
+  let state: DetectorStats['state'] = options.lazy ? 'idle' : 'loading';
   let error: string | null = null;
   let loadMs: number | null = null;
   let worker: Worker | null = null;
@@ -220,12 +225,19 @@ export function startObjectDetector(options: ObjectDetectorOptions): ObjectDetec
     restartTimer.unref();
   };
 
-  spawn();
+  const warm = (): void => {
+    if (state !== 'idle') return;
+    state = 'loading';
+    spawn();
+  };
+  if (!options.lazy) spawn();
 
   return {
     ready,
+    warm,
     detect: (request) =>
       new Promise<DetectResult | null>((resolve) => {
+        warm();
         const waiting = { request, resolve };
         if (state === 'failed' || state === 'closed') return drop(waiting);
         if (queue.length >= options.queueSize) {
