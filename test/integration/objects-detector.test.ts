@@ -85,6 +85,7 @@ test('real footage: people walking are named in most frames; a tree in the wind 
     const people = (await objectsIn(detector, walking, i, 0.5)).filter((o) => o.kind === 'person');
     if (people.length >= 2) framesWithPeople += 1;
   }
+  console.log(`objects-detector: two or more people named in ${framesWithPeople} of ${walking.frames.length} frames`);
   assert.ok(framesWithPeople >= walking.frames.length * 0.8, `two or more people named in ${framesWithPeople} of ${walking.frames.length} frames`);
 
   // The tree's first 24 s (an animal walks in after that): leaves and branches in the wind.
