@@ -5,7 +5,7 @@
  *   motion (≤ 4 min) · recording overhead, memory on shared simulators (≤ 6 min) · storage (≤ 1.5 min) ·
  *   index, playback, storm (bench/index.ts, playback.ts, storm.ts, if present; ≤ 4.5 min).
  * A section that throws is reported in the table and the others still run.
- * Usage: npm run bench [-- --quick] [-- --only motion,recording,storage,index,playback,storm]
+ * Usage: npm run bench [-- --quick] [-- --only motion,recording,storage,index,playback,storm,objects]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -74,7 +74,7 @@ await section('recording', async () => {
 await section('storage', () => runStorageBench(options));
 
 // Part 2 (index at scale, playback latency, reconnect storm): plugged in when present.
-for (const name of ['index', 'playback', 'storm']) {
+for (const name of ['index', 'playback', 'storm', 'objects']) {
   if (!wanted(name)) continue;
   const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
   if (!existsSync(file)) {
