@@ -106,8 +106,8 @@ export interface EventBucket {
  * of events, and the grouping runs inside SQLite on the covering index
  * events_by_camera_start_end, migrations 005 and 006). Each bucket spans its events' earliest start
  * to latest end (an open event: `nowMs`); oldest first. Events that started more than
- * `eventTimesLookbackMs` before fromMs are left out. The labels are a second grouped read that
- * touches only labelled events (event_labels by its key), so a month of plain motion costs nothing more.
+ * `eventTimesLookbackMs` before fromMs are left out. The labels are a second grouped read on the
+ * same index with one key probe of event_labels per event; only labelled events add rows to it.
  */
 export function eventBuckets(db: Db, cameraId: string, fromMs: number, toMs: number, bucketMs: number, nowMs: number): EventBucket[] {
   const size = Math.max(1, bucketMs);
