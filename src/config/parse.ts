@@ -191,7 +191,8 @@ const objectSettingsKeys = ['enabled', 'alert', 'minScore', 'zones'] as const;
 
 /** "person, vehicle, animal, or a label: bicycle, car, ..." — what a label list may hold. */
 export function validLabelNames(): string {
-  return `${objectKinds.join(', ')}, or a label: ${eventLabels.join(', ')}`;
+  const kinds: readonly string[] = objectKinds;
+  return `${objectKinds.join(', ')}, or a label: ${eventLabels.filter((l) => !kinds.includes(l)).join(', ')}`;
 }
 
 function labelList(value: unknown, keyPath: string, allowEmpty: boolean): string[] {

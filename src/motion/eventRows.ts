@@ -17,6 +17,8 @@ export interface EventRow {
   region: Rect | null;
   /** Relative to the data dir; null until the first thumbnail is written. */
   thumbnailPath: string | null;
+  /** A label of the camera's alert list counts on it (migration 006, src/objects/labelRows.ts). */
+  alert: boolean;
 }
 
 interface RawEventRow {
@@ -27,9 +29,10 @@ interface RawEventRow {
   score: number;
   region: string | null;
   thumbnail_path: string | null;
+  alert: number;
 }
 
-const columns = 'id, camera_id, start_ms, end_ms, score, region, thumbnail_path';
+const columns = 'id, camera_id, start_ms, end_ms, score, region, thumbnail_path, alert';
 
 export function insertOpenEvent(db: Db, row: { cameraId: string; startMs: number; score: number; region: Rect }): number {
   const result = db
@@ -91,39 +94,90 @@ export interface EventBucket {
   startMs: number;
   endMs: number;
   count: number;
+  /** Any of its events alerted. */
+  alert: boolean;
+  /** The labels (COCO names) its events carry, each once, in name order; [] for plain motion. */
+  labels: string[];
 }
 
 /**
  * One camera's events overlapping [fromMs, toMs), grouped by start into buckets of
  * `bucketMs` from fromMs (the timeline's motion markers: a month can hold tens of thousands
  * of events, and the grouping runs inside SQLite on the covering index
- * events_by_camera_start_end, migration 005). Each bucket spans its events' earliest start
+ * events_by_camera_start_end, migrations 005 and 006). Each bucket spans its events' earliest start
  * to latest end (an open event: `nowMs`); oldest first. Events that started more than
- * `eventTimesLookbackMs` before fromMs are left out.
+ * `eventTimesLookbackMs` before fromMs are left out. The labels are a second grouped read on the
+ * same index with one key probe of event_labels per event; only labelled events add rows to it.
  */
 export function eventBuckets(db: Db, cameraId: string, fromMs: number, toMs: number, bucketMs: number, nowMs: number): EventBucket[] {
+  const size = Math.max(1, bucketMs);
+  const range = [cameraId, fromMs - eventTimesLookbackMs, toMs, fromMs] as const;
   const rows = db
     .prepare(
-      `SELECT CAST((start_ms - ?) / ? AS INTEGER) AS bucket, min(start_ms) AS startMs, max(coalesce(end_ms, max(start_ms, ?))) AS endMs, count(*) AS count
+      `SELECT CAST((start_ms - ?) / ? AS INTEGER) AS bucket, min(start_ms) AS startMs, max(coalesce(end_ms, max(start_ms, ?))) AS endMs, count(*) AS count,
+              max(alert) AS alert
          FROM events
         WHERE camera_id = ? AND start_ms >= ? AND start_ms < ? AND (end_ms IS NULL OR end_ms >= ?)
         GROUP BY bucket ORDER BY bucket`,
     )
-    .all(fromMs, Math.max(1, bucketMs), nowMs, cameraId, fromMs - eventTimesLookbackMs, toMs, fromMs) as (EventBucket & { bucket: number })[];
-  return rows.map((r) => ({ startMs: r.startMs, endMs: r.endMs, count: r.count }));
+    .all(fromMs, size, nowMs, ...range) as { bucket: number; startMs: number; endMs: number; count: number; alert: number }[];
+  const labelRows = db
+    .prepare(
+      `SELECT CAST((e.start_ms - ?) / ? AS INTEGER) AS bucket, l.label AS label
+         FROM events e JOIN event_labels l ON l.event_id = e.id
+        WHERE e.camera_id = ? AND e.start_ms >= ? AND e.start_ms < ? AND (e.end_ms IS NULL OR e.end_ms >= ?)
+        GROUP BY bucket, l.label ORDER BY bucket, l.label`,
+    )
+    .all(fromMs, size, ...range) as { bucket: number; label: string }[];
+  const labelsByBucket = new Map<number, string[]>();
+  for (const r of labelRows) labelsByBucket.set(r.bucket, [...(labelsByBucket.get(r.bucket) ?? []), r.label]);
+  return rows.map((r) => ({ startMs: r.startMs, endMs: r.endMs, count: r.count, alert: r.alert === 1, labels: labelsByBucket.get(r.bucket) ?? [] }));
 }
 
-/** Events of the given cameras starting in [fromMs, toMs), newest first. Callers pass only cameras the gate allowed. */
-export function eventsOf(db: Db, cameraIds: readonly string[], fromMs: number, toMs: number, limit: number): EventRow[] {
+/** What GET /api/events may narrow to (src/objects/labels.ts names). */
+export interface EventFilter {
+  /** An event matches with a label among these COCO labels... */
+  labels?: readonly string[];
+  /** ... or of one of these kinds ... */
+  kinds?: readonly string[];
+  /** ... or, when true, with no label at all (plain motion). Nothing of the three set: no label filter. */
+  unlabelled?: boolean;
+  /** Only events that alerted. */
+  alertOnly?: boolean;
+}
+
+/**
+ * Events of the given cameras starting in [fromMs, toMs), newest first. Callers pass only cameras the gate allowed.
+ * The label filter reads each candidate's labels by the (event_id, label) key of event_labels: the
+ * (camera_id, start_ms) index still picks the rows.
+ */
+export function eventsOf(db: Db, cameraIds: readonly string[], fromMs: number, toMs: number, limit: number, filter: EventFilter = {}): EventRow[] {
   if (cameraIds.length === 0) return [];
-  const placeholders = cameraIds.map(() => '?').join(', ');
+  const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+  const conditions: string[] = [];
+  const values: unknown[] = [];
+  const labels = filter.labels ?? [];
+  const kinds = filter.kinds ?? [];
+  const any: string[] = [];
+  if (labels.length > 0 || kinds.length > 0) {
+    const which = [
+      ...(labels.length > 0 ? [`l.label IN (${placeholders(labels.length)})`] : []),
+      ...(kinds.length > 0 ? [`l.kind IN (${placeholders(kinds.length)})`] : []),
+    ];
+    any.push(`EXISTS (SELECT 1 FROM event_labels l WHERE l.event_id = events.id AND (${which.join(' OR ')}))`);
+    values.push(...labels, ...kinds);
+  }
+  if (filter.unlabelled) any.push('NOT EXISTS (SELECT 1 FROM event_labels l WHERE l.event_id = events.id)');
+  if (any.length > 0) conditions.push(`(${any.join(' OR ')})`);
+  if (filter.alertOnly) conditions.push('alert = 1');
   const rows = db
     .prepare(
       `SELECT ${columns} FROM events
-        WHERE camera_id IN (${placeholders}) AND start_ms >= ? AND start_ms < ?
+        WHERE camera_id IN (${placeholders(cameraIds.length)}) AND start_ms >= ? AND start_ms < ?
+        ${conditions.map((c) => `AND ${c}`).join(' ')}
         ORDER BY start_ms DESC, id DESC LIMIT ?`,
     )
-    .all(...cameraIds, fromMs, toMs, limit) as RawEventRow[];
+    .all(...cameraIds, fromMs, toMs, ...values, limit) as RawEventRow[];
   return rows.map(toEventRow);
 }
 
@@ -136,5 +190,6 @@ function toEventRow(row: RawEventRow): EventRow {
     score: row.score,
     region: row.region === null ? null : (JSON.parse(row.region) as Rect),
     thumbnailPath: row.thumbnail_path,
+    alert: row.alert === 1,
   };
 }

@@ -23,6 +23,10 @@ export interface MergedSpans {
 export interface EventMarker extends TimeSpan {
   /** How many motion events the marker stands for. */
   count: number;
+  /** Any of them alerted. */
+  alert: boolean;
+  /** The labels (COCO names) they carry, each once, in name order; [] for plain motion. */
+  labels: string[];
 }
 
 /** Merges time-ordered spans (by start) clipped to [fromMs, toMs], joining gaps ≤ minGapMs, in one pass with at most maxItems + 1 kept. */
@@ -99,6 +103,8 @@ export function eventMarkers(db: Db, cameraId: string, fromMs: number, toMs: num
   const join = (into: EventMarker, row: EventMarker) => {
     into.endMs = Math.max(into.endMs, row.endMs);
     into.count += row.count;
+    into.alert ||= row.alert;
+    if (row.labels.length > 0) into.labels = [...new Set([...into.labels, ...row.labels])].sort();
   };
   return mergeBounded(eventBuckets(db, cameraId, fromMs, toMs, bucketMs, nowMs), fromMs, toMs, minGapMs, maxItems, join).items;
 }

@@ -1,14 +1,15 @@
 /**
  * Retention (docs/DESIGN.md, "Bounded disk"): per-camera age limit, then the global disk
- * budget, oldest first; segments overlapping a motion event are kept `eventDays` and
- * go last under disk pressure.
+ * budget, oldest first; segments overlapping a motion event are kept `eventDays`, those
+ * overlapping an event with an object label `labelledEventDays`, and both go last under disk
+ * pressure (the budget still wins: a full disk loses them oldest first).
  */
 import type { Db } from '../db/sqlite.ts';
 import type { Logger } from '../log.ts';
 import type { RetentionConfig } from '../config/schema.ts';
 import type { ClockGuard } from './clockGuard.ts';
 import { deleteSegmentsDurably } from './deleteSegments.ts';
-import { expiredSegments, newestSegmentEndMs, oldestSegments, segmentCameraIds } from './segmentRows.ts';
+import { expiredSegments, newestSegmentEndMs, oldestSegments, segmentCameraIds, type EventProtection } from './segmentRows.ts';
 import { diskSpaceOf } from '../system/diskSpace.ts';
 
 const dayMs = 86_400_000;
@@ -48,6 +49,14 @@ export function diskUsage(root: string): { usedPercent: number; totalBytes: numb
   return { usedPercent: usable === 0 ? 100 : (used / usable) * 100, totalBytes: usable };
 }
 
+function eventProtection(retention: RetentionConfig, nowMs: number): EventProtection {
+  return {
+    eventCutoffMs: nowMs - retention.eventDays * dayMs,
+    // Never shorter than plain motion, whatever a hand-built config says (the parser refuses it).
+    labelledCutoffMs: nowMs - Math.max(retention.labelledEventDays, retention.eventDays) * dayMs,
+  };
+}
+
 export async function runRetention(deps: RetentionDeps): Promise<RetentionResult> {
   const { db, root, log, retention } = deps;
   const result: RetentionResult = { byAge: 0, byBudget: 0, ageSkippedReason: null };
@@ -55,11 +64,11 @@ export async function runRetention(deps: RetentionDeps): Promise<RetentionResult
   const allowed = deps.clock.ageRetentionAllowed();
   if (allowed.ok) {
     const nowMs = deps.clock.referenceNowMs(newestSegmentEndMs(db));
-    const eventCutoffMs = nowMs - retention.eventDays * dayMs;
+    const protection = eventProtection(retention, nowMs);
     for (const cameraId of segmentCameraIds(db)) {
       const cutoffMs = nowMs - (deps.cameraDays(cameraId) ?? retention.days) * dayMs;
       for (let i = 0; i < maxBatches; i++) {
-        const rows = expiredSegments(db, cameraId, cutoffMs, eventCutoffMs, batchSize);
+        const rows = expiredSegments(db, cameraId, cutoffMs, protection, batchSize);
         if (rows.length === 0) break;
         await deleteSegmentsDurably(db, root, rows);
         result.byAge += rows.length;
@@ -80,7 +89,7 @@ export async function runRetention(deps: RetentionDeps): Promise<RetentionResult
 export async function pruneToBudget(deps: RetentionDeps, extraPercent = 0): Promise<number> {
   const usage = deps.diskUsage ?? diskUsage;
   const percentBudget = deps.retention.maxDiskPercent - extraPercent;
-  const eventCutoffMs = deps.clock.referenceNowMs(newestSegmentEndMs(deps.db)) - deps.retention.eventDays * dayMs;
+  const protection = eventProtection(deps.retention, deps.clock.referenceNowMs(newestSegmentEndMs(deps.db)));
   let deleted = 0;
   for (let i = 0; i < maxBatches; i++) {
     const { usedPercent, totalBytes } = usage(deps.root);
@@ -89,7 +98,7 @@ export async function pruneToBudget(deps: RetentionDeps, extraPercent = 0): Prom
     const budget = Math.min(percentBudget, 100 - freeFloorPercent);
     if (usedPercent <= budget) break;
     const overBytes = ((usedPercent - budget) / 100) * totalBytes;
-    const candidates = oldestSegments(deps.db, batchSize, eventCutoffMs);
+    const candidates = oldestSegments(deps.db, batchSize, protection);
     if (candidates.length === 0) {
       deps.log.warn('disk is over budget but no recordings are left to delete: something else fills it', { event: 'retention.nothing_left', usedPercent: Math.round(usedPercent) });
       break;

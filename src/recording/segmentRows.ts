@@ -119,33 +119,41 @@ export function segmentsMarkedDeleting(db: Db): SegmentRow[] {
 }
 
 /**
- * Candidates for retention, oldest first. `protectedUntilMs`: segments overlapping an
- * event that ended after it are protected (event retention) and come last.
+ * When an event still protects the segments it overlaps: it ended at or after `eventCutoffMs`,
+ * or it has an object label (migration 006) and ended at or after `labelledCutoffMs`.
  */
-export function oldestSegments(db: Db, limit: number, eventCutoffMs: number): (SegmentRow & { protectedByEvent: boolean })[] {
+export interface EventProtection {
+  eventCutoffMs: number;
+  labelledCutoffMs: number;
+}
+
+/** SQL true when an event overlapping segment `s` still protects it; binds eventCutoffMs, labelledCutoffMs. */
+const protectedByEventSql = `EXISTS (SELECT 1 FROM events e WHERE e.camera_id = s.camera_id AND e.start_ms < s.end_ms
+                        AND coalesce(e.end_ms, e.start_ms) >= s.start_ms
+                        AND (coalesce(e.end_ms, e.start_ms) >= ?
+                             OR (coalesce(e.end_ms, e.start_ms) >= ? AND EXISTS (SELECT 1 FROM event_labels l WHERE l.event_id = e.id))))`;
+
+/** Candidates for retention, oldest first; segments an event protects (event retention) come last. */
+export function oldestSegments(db: Db, limit: number, protection: EventProtection): (SegmentRow & { protectedByEvent: boolean })[] {
   const rows = db
     .prepare(
-      `SELECT ${columns.split(', ').map((c) => `s.${c}`).join(', ')},
-              EXISTS (SELECT 1 FROM events e WHERE e.camera_id = s.camera_id AND e.start_ms < s.end_ms
-                        AND coalesce(e.end_ms, e.start_ms) >= s.start_ms AND coalesce(e.end_ms, e.start_ms) >= ?) AS protected
+      `SELECT ${columns.split(', ').map((c) => `s.${c}`).join(', ')}, ${protectedByEventSql} AS protected
        FROM segments s WHERE s.deleting = 0 ORDER BY protected, s.start_ms, s.id LIMIT ?`,
     )
-    .all(eventCutoffMs, limit) as (SegmentDbRow & { protected: number })[];
+    .all(protection.eventCutoffMs, protection.labelledCutoffMs, limit) as (SegmentDbRow & { protected: number })[];
   return rows.map((r) => ({ ...toRow(r), protectedByEvent: r.protected === 1 }));
 }
 
-/** Segments of one camera that ended before `cutoffMs` and are not protected by an event newer than `eventCutoffMs`. */
-export function expiredSegments(db: Db, cameraId: string, cutoffMs: number, eventCutoffMs: number, limit: number): SegmentRow[] {
+/** Segments of one camera that ended before `cutoffMs` and are not protected by an event (see EventProtection). */
+export function expiredSegments(db: Db, cameraId: string, cutoffMs: number, protection: EventProtection, limit: number): SegmentRow[] {
   return (
     db
       .prepare(
         `SELECT ${columns.split(', ').map((c) => `s.${c}`).join(', ')} FROM segments s
-         WHERE s.camera_id = ? AND s.deleting = 0 AND s.end_ms < ?
-           AND NOT EXISTS (SELECT 1 FROM events e WHERE e.camera_id = s.camera_id AND e.start_ms < s.end_ms
-                             AND coalesce(e.end_ms, e.start_ms) >= s.start_ms AND coalesce(e.end_ms, e.start_ms) >= ?)
+         WHERE s.camera_id = ? AND s.deleting = 0 AND s.end_ms < ? AND NOT ${protectedByEventSql}
          ORDER BY s.start_ms LIMIT ?`,
       )
-      .all(cameraId, cutoffMs, eventCutoffMs, limit) as SegmentDbRow[]
+      .all(cameraId, cutoffMs, protection.eventCutoffMs, protection.labelledCutoffMs, limit) as SegmentDbRow[]
   ).map(toRow);
 }
 

@@ -54,7 +54,19 @@ export interface CoverageView {
   stream: 'main' | 'sub';
   minGapMs: number;
   spans: { startMs: number; endMs: number }[];
-  events: { startMs: number; endMs: number; count: number }[];
+  /** Motion markers; `alert`: any event of the marker alerted; `labels`: the COCO labels its events carry, each once. */
+  events: { startMs: number; endMs: number; count: number; alert: boolean; labels: string[] }[];
+}
+
+/** An object the detector saw during an event: its best sighting. */
+export interface EventLabelView {
+  /** A COCO class name: "person", "car", "dog". */
+  label: string;
+  kind: 'person' | 'vehicle' | 'animal' | null;
+  /** 0..1. */
+  score: number;
+  /** Fractions of the frame. */
+  box: { x: number; y: number; w: number; h: number };
 }
 
 /** GET /api/events (each) and GET /api/events/:id. `end` is null while the event lasts. */
@@ -65,4 +77,8 @@ export interface MotionEventView {
   end: number | null;
   score: number;
   thumbnail: string | null;
+  /** Best score first; [] for plain motion. */
+  labels: EventLabelView[];
+  /** A label of the camera's alert list counted. */
+  alert: boolean;
 }

@@ -17,6 +17,8 @@ import { insertSegments, allSegments, listSegments } from '../../src/recording/s
 import { recordingRoot } from '../../src/recording/layout.ts';
 import { markerFileName, checkRecordingRoot } from '../../src/recording/storageMarker.ts';
 import { startTestCamera } from '../helpers/recordingTestCamera.ts';
+import { upsertEventLabel } from '../../src/objects/labelRows.ts';
+import { kindOf } from '../../src/objects/labels.ts';
 import { clip, clipDir, makeFixture, sleep, waitFor, type Fixture } from '../helpers/recordingFixture.ts';
 
 const dayMs = 86_400_000;
@@ -74,6 +76,62 @@ describe('retention', () => {
       assert.deepEqual(remaining.sort(), [withEvent, keep, yardNew].sort());
       for (const gone of [old, yardOld]) assert.ok(!existsSync(path.join(recordingRoot(f.dataDir), gone)), `${gone} still on disk`);
       assert.equal(allSegments(f.db).filter((s) => s.deleting).length, 0);
+    } finally {
+      f.cleanup();
+    }
+  });
+
+  test('by age: an event with an object label keeps its footage labelledEventDays, plain motion eventDays', async () => {
+    const f = makeFixture([{ id: 'porch', url: 'unused' }]);
+    try {
+      const now = Date.now();
+      checkRecordingRoot(f.db, recordingRoot(f.dataDir), { initialize: true });
+      const event = (daysAgo: number, label: string | null): void => {
+        const startMs = now - daysAgo * dayMs + 2_000;
+        const id = Number(f.db.prepare('INSERT INTO events (camera_id, start_ms, end_ms, score) VALUES (?, ?, ?, 1)').run('porch', startMs, startMs + 5_000).lastInsertRowid);
+        if (label) upsertEventLabel(f.db, id, { label, kind: kindOf(label), score: 0.8, box: { x: 0, y: 0, w: 0.5, h: 0.5 }, atMs: startMs });
+      };
+      const today = seedSegment(f, 'porch', 0.1, now); // age is measured from the newest recording
+      const plainRecent = seedSegment(f, 'porch', 20, now);
+      event(20, null);
+      const plainOld = seedSegment(f, 'porch', 40, now);
+      event(40, null);
+      const personOld = seedSegment(f, 'porch', 45, now);
+      event(45, 'person');
+      const dogOlder = seedSegment(f, 'porch', 59, now);
+      event(59, 'dog');
+      const personTooOld = seedSegment(f, 'porch', 70, now);
+      event(70, 'person');
+      const deps = { ...retentionDeps(f, new ClockGuard(f.log)), retention: { days: 7, maxDiskPercent: 90, eventDays: 30, labelledEventDays: 60 } };
+      const result = await runRetention(deps);
+      assert.equal(result.byAge, 2);
+      assert.deepEqual(allSegments(f.db).map((s) => s.path).sort(), [today, plainRecent, personOld, dogOlder].sort(), 'plain motion past 30 days and a person past 60 went');
+      for (const gone of [plainOld, personTooOld]) assert.ok(!existsSync(path.join(recordingRoot(f.dataDir), gone)), `${gone} still on disk`);
+      // The same footage with labelledEventDays equal to eventDays: labels protect nothing more.
+      const sameDays = await runRetention({ ...deps, retention: { ...deps.retention, labelledEventDays: 30 } });
+      assert.equal(sameDays.byAge, 2);
+      assert.deepEqual(allSegments(f.db).map((s) => s.path).sort(), [today, plainRecent].sort());
+    } finally {
+      f.cleanup();
+    }
+  });
+
+  test('by disk budget: footage of labelled events goes last, but the budget still wins over it', async () => {
+    const f = makeFixture([{ id: 'porch', url: 'unused' }]);
+    try {
+      const now = Date.now();
+      const paths = [6, 5, 4, 3, 2, 1].map((d) => seedSegment(f, 'porch', d, now)); // 1000 "bytes" each
+      for (const d of [6, 5, 4, 3]) {
+        const startMs = now - d * dayMs + 1_000;
+        const id = Number(f.db.prepare('INSERT INTO events (camera_id, start_ms, end_ms, score) VALUES (?, ?, ?, 1)').run('porch', startMs, startMs + 2_000).lastInsertRowid);
+        upsertEventLabel(f.db, id, { label: 'person', kind: 'person', score: 0.9, box: { x: 0, y: 0, w: 0.5, h: 0.5 }, atMs: startMs });
+      }
+      // 60 % used, the budget 25 %: the two unprotected go first, then the oldest labelled ones, past their protection.
+      const usage = (): { usedPercent: number; totalBytes: number } => ({ usedPercent: (listSegments(f.db, 'porch').length * 1000) / 100, totalBytes: 10_000 });
+      const deps = { ...retentionDeps(f, new ClockGuard(f.log), usage), retention: { days: 365, maxDiskPercent: 25, eventDays: 1, labelledEventDays: 365 } };
+      const result = await runRetention(deps);
+      assert.equal(result.byBudget, 4);
+      assert.deepEqual(listSegments(f.db, 'porch').map((s) => s.path), [paths[2], paths[3]], 'unlabelled first, then labelled oldest first');
     } finally {
       f.cleanup();
     }

@@ -20,7 +20,7 @@ interface Coverage {
   toMs: number;
   minGapMs: number;
   spans: { startMs: number; endMs: number }[];
-  events: { startMs: number; endMs: number; count: number }[];
+  events: { startMs: number; endMs: number; count: number; alert: boolean; labels: string[] }[];
 }
 
 const from = recordedFromMs - 60_000;
@@ -64,7 +64,7 @@ test('coverage: spans match the segment rows through gaps, deletes and quarantin
     assert.equal(first.minGapMs, 0);
     // Four events 2 s apart lasting 1.5 s: four markers, or one of four when gaps under a second merge.
     assert.deepEqual(first.events.map((e) => e.count), [1, 1, 1, 1]);
-    assert.deepEqual((await coverage('&minGapMs=1000')).events, [{ startMs: recordedFromMs, endMs: recordedFromMs + 6_000 + 1_500, count: 4 }]);
+    assert.deepEqual((await coverage('&minGapMs=1000')).events, [{ startMs: recordedFromMs, endMs: recordedFromMs + 6_000 + 1_500, count: 4, alert: false, labels: [] }]);
 
     // A segment 5 s after the last one: a gap wider than the join opens a second span.
     const tailMs = recordedFromMs + 3 * segmentMs;

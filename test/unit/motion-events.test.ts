@@ -109,7 +109,7 @@ test('event rows: open, peak, close, stale recovery and the two indexed queries'
   const a = insertOpenEvent(db, { cameraId: 'porch', startMs: 10_000, score: 0.01, region });
   updateEventPeak(db, a, { score: 0.2, region: { ...region, w: 0.5 } });
   closeEvent(db, a, 19_000);
-  assert.deepEqual(eventById(db, a), { id: a, cameraId: 'porch', startMs: 10_000, endMs: 19_000, score: 0.2, region: { ...region, w: 0.5 }, thumbnailPath: null });
+  assert.deepEqual(eventById(db, a), { id: a, cameraId: 'porch', startMs: 10_000, endMs: 19_000, score: 0.2, region: { ...region, w: 0.5 }, thumbnailPath: null, alert: false });
   closeEvent(db, a, 50_000);
   assert.equal(eventById(db, a)?.endMs, 19_000, 'closing twice does not move the end');
 

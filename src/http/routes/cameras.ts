@@ -5,7 +5,8 @@
  *   GET /api/cameras/:id/segments?from=&to=[&stream=sub]   -> [{id, start, end, startMs, endMs, bytes, url}]   (recordings scope; ≤ 24 h;
  *       the main stream unless stream=sub: an H.265 camera's H.264 sub-stream recording)
  *   GET /api/cameras/:id/coverage?from=&to=[&stream=sub][&minGapMs=]   -> {fromMs, toMs, stream, minGapMs, spans: [{startMs, endMs}],
- *       events: [{startMs, endMs, count}]}   (recordings scope; ≤ 62 days; what the timeline draws, each list ≤ 2,000 items)
+ *       events: [{startMs, endMs, count, alert, labels}]}   (recordings scope; ≤ 62 days; what the timeline draws, each list ≤ 2,000 items;
+ *       alert: any event of the marker alerted; labels: the COCO labels its events carry, each once)
  *   GET /api/cameras/:id/snapshot          -> image/jpeg                         (live scope)
  */
 import { Router } from 'express';
