@@ -1,5 +1,6 @@
 /**
- * One camera's settings: name, on/off, retention, motion (on/off, sensitivity, masks).
+ * One camera's settings: name, on/off, retention, motion (on/off, sensitivity, masks), and
+ * objects (on/off, alert kinds, minimum score, zones) where the server detects objects.
  * A camera defined in hearth.yaml is shown read-only with the YAML to paste, because
  * the file wins at every start. Regions motion learned to leave out are offered as
  * suggested masks: Keep saves one as a mask at once (the settings PATCH), Drop hides it;
@@ -18,6 +19,8 @@ import {
 } from '../../settingsApi.ts';
 import { href } from '../../router.ts';
 import { MaskEditor } from './maskEditor.tsx';
+import { ObjectsEditor, objectsYaml } from './objectsEditor.tsx';
+import type { CameraObjectSettingsView } from '../../types/objects.ts';
 import { ErrorAlert } from '../../components/errorAlert.tsx';
 
 function yamlFor(settings: CameraSettings, masks: FrameRect[], sensitivity: number, motionOn: boolean): string {
@@ -39,6 +42,8 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
   const [motionOn, setMotionOn] = useState(true);
   const [sensitivity, setSensitivity] = useState(50);
   const [masks, setMasks] = useState<FrameRect[]>([]);
+  /** Null when the server has no object settings to offer (then the section is not shown). */
+  const [objects, setObjects] = useState<CameraObjectSettingsView | null>(null);
   const [busy, setBusy] = useState(false);
   const [suggested, setSuggested] = useState<SuggestedMasks | null>(null);
 
@@ -50,6 +55,7 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
     setMotionOn(s.motion.enabled);
     setSensitivity(s.motion.sensitivity);
     setMasks(s.motion.masks);
+    setObjects(s.objects ?? null);
   };
 
   useEffect(() => {
@@ -73,7 +79,8 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
     setSaved(null);
     const days = retention.trim() === '' ? null : Number(retention);
     try {
-      apply(await patchCameraSettings(cameraId, { name, enabled, retentionDays: days, motion: { enabled: motionOn, sensitivity, masks } }));
+      const patch = { name, enabled, retentionDays: days, motion: { enabled: motionOn, sensitivity, masks }, ...(objects ? { objects } : {}) };
+      apply(await patchCameraSettings(cameraId, patch));
       setSaved('Saved. Recording and motion use the new settings now.');
     } catch (e) {
       setError(e instanceof ApiError ? e.message : 'Hearth did not answer');
@@ -184,6 +191,17 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
           </details>
         )}
       </div>
+      {objects && (
+        <>
+          <ObjectsEditor snapshot={snapshotUrl(cameraId)} value={objects} onChange={setObjects} readOnly={readOnly} />
+          {readOnly && (
+            <details class="card">
+              <summary>YAML for these object settings</summary>
+              <pre class="yaml">{objectsYaml(settings.id, objects)}</pre>
+            </details>
+          )}
+        </>
+      )}
       <ErrorAlert message={error} />
       {saved && (
         <p class="ok" role="status">
