@@ -194,7 +194,7 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
         <p class="empty-note" role="status">
           {cameras && cameras.length === 0
             ? 'There are no cameras you may see recordings of yet.'
-            : `No ${labelFilter.noun} ${dayStart !== null ? `on ${new Date(dayStart).toLocaleDateString()}` : 'recorded lately'}${cameraFilter ? ` on ${nameOf(cameraFilter)}` : ''}. ${labelFilter.value ? '' : ' Events appear here when a camera with motion detection sees something move.'}`}
+            : `No ${labelFilter.noun} ${dayStart !== null ? `on ${new Date(dayStart).toLocaleDateString()}` : labelFilter.value ? 'lately' : 'recorded lately'}${cameraFilter ? ` on ${nameOf(cameraFilter)}` : ''}. ${labelFilter.value ? '' : ' Events appear here when a camera with motion detection sees something move.'}`}
         </p>
       )}
 

@@ -79,7 +79,9 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
     setSaved(null);
     const days = retention.trim() === '' ? null : Number(retention);
     try {
-      const patch = { name, enabled, retentionDays: days, motion: { enabled: motionOn, sensitivity, masks }, ...(objects ? { objects } : {}) };
+      // Objects only when changed: an adopted camera left at the defaults keeps following them (NULL in its row).
+      const objectsChanged = objects !== null && JSON.stringify(objects) !== JSON.stringify(settings.objects);
+      const patch = { name, enabled, retentionDays: days, motion: { enabled: motionOn, sensitivity, masks }, ...(objectsChanged ? { objects } : {}) };
       apply(await patchCameraSettings(cameraId, patch));
       setSaved('Saved. Recording and motion use the new settings now.');
     } catch (e) {
