@@ -1,19 +1,17 @@
 /** Admin-only API calls used by the settings pages (src/http/API.md, "Administration (admin role)"). */
 import { api } from './api.ts';
-import type { FrameRect } from '../../src/wire/index.ts';
-import type { CameraObjectSettingsView, CameraSettingsWithObjects } from './types/objects.ts';
+import type { CameraObjectsView, CameraSettingsView, FrameRect } from '../../src/wire/index.ts';
 
-export type { FrameRect } from '../../src/wire/index.ts';
-/** `objects` is absent from a server without object detection. */
-export type CameraSettings = CameraSettingsWithObjects;
+export type { CameraObjectsView, FrameRect, ObjectZoneView } from '../../src/wire/index.ts';
+export type CameraSettings = CameraSettingsView;
 
 export interface SettingsPatch {
   name?: string;
   enabled?: boolean;
   retentionDays?: number | null;
   motion?: Partial<CameraSettings['motion']>;
-  /** Sent whole; only to a server whose settings answer had `objects` (others refuse unknown keys). */
-  objects?: CameraObjectSettingsView;
+  /** Sent whole, and only when changed: an adopted camera left at the defaults keeps following them. */
+  objects?: CameraObjectsView;
 }
 
 /** Regions motion learned to leave out because they change all the time (GET …/motion/suggested-masks). */

@@ -1,11 +1,10 @@
 /**
- * What object detection adds to the API answers (issue 17's contract, "HTTP API"), as the
- * web UI reads them. Kept here as extensions of the shared wire types rather than edits of
- * src/wire/, whose server side fills them: every field is optional because a server
- * without object detection (or an older one) sends none of them, and the UI then shows
- * motion as it always has.
+ * What object detection adds to the events and coverage answers (issue 17's contract, "HTTP
+ * API"), as the web UI reads them: extensions of the shared wire types until src/wire/ has
+ * these fields (the camera settings' `objects` is there already). Optional, so that events
+ * from a server that sends no labels show as plain motion.
  */
-import type { CameraSettingsView, CoverageView, FrameRect, MotionEventView } from '../../../src/wire/index.ts';
+import type { CoverageView, FrameRect, MotionEventView } from '../../../src/wire/index.ts';
 import type { ObjectKind } from '../../../src/objects/labels.ts';
 
 /** One label of an event (best score first in `labels`). */
@@ -27,24 +26,6 @@ export type LabelledEventView = MotionEventView & { labels?: EventLabelView[]; a
  * whether any of them alerted.
  */
 export type CoverageMarker = CoverageView['events'][number] & { labels?: ReadonlyArray<string | { label: string }>; alert?: boolean };
-
-/** Where a zone is and which labels count only inside it (fractions of the frame, like masks). */
-export interface ObjectZoneView extends FrameRect {
-  name: string;
-  labels: string[];
-}
-
-/** GET/PATCH /api/cameras/:id/settings `objects`. */
-export interface CameraObjectSettingsView {
-  enabled: boolean;
-  /** Kinds or labels that raise an alert. */
-  alert: string[];
-  /** 0.05..0.99: a detection below it is not a label. */
-  minScore: number;
-  zones: ObjectZoneView[];
-}
-
-export type CameraSettingsWithObjects = CameraSettingsView & { objects?: CameraObjectSettingsView };
 
 /** Label names of a coverage marker, whichever shape the server sends them in. */
 export function labelNames(marker: CoverageMarker): string[] {

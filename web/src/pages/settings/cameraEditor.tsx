@@ -1,6 +1,6 @@
 /**
  * One camera's settings: name, on/off, retention, motion (on/off, sensitivity, masks), and
- * objects (on/off, alert kinds, minimum score, zones) where the server detects objects.
+ * objects (on/off, alert kinds, minimum score, zones).
  * A camera defined in hearth.yaml is shown read-only with the YAML to paste, because
  * the file wins at every start. Regions motion learned to leave out are offered as
  * suggested masks: Keep saves one as a mask at once (the settings PATCH), Drop hides it;
@@ -13,6 +13,7 @@ import {
   getCameraSettings,
   getSuggestedMasks,
   patchCameraSettings,
+  type CameraObjectsView,
   type CameraSettings,
   type FrameRect,
   type SuggestedMasks,
@@ -20,7 +21,6 @@ import {
 import { href } from '../../router.ts';
 import { MaskEditor } from './maskEditor.tsx';
 import { ObjectsEditor, objectsYaml } from './objectsEditor.tsx';
-import type { CameraObjectSettingsView } from '../../types/objects.ts';
 import { ErrorAlert } from '../../components/errorAlert.tsx';
 
 function yamlFor(settings: CameraSettings, masks: FrameRect[], sensitivity: number, motionOn: boolean): string {
@@ -42,8 +42,8 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
   const [motionOn, setMotionOn] = useState(true);
   const [sensitivity, setSensitivity] = useState(50);
   const [masks, setMasks] = useState<FrameRect[]>([]);
-  /** Null when the server has no object settings to offer (then the section is not shown). */
-  const [objects, setObjects] = useState<CameraObjectSettingsView | null>(null);
+  /** Null until the settings are loaded. */
+  const [objects, setObjects] = useState<CameraObjectsView | null>(null);
   const [busy, setBusy] = useState(false);
   const [suggested, setSuggested] = useState<SuggestedMasks | null>(null);
 
@@ -55,7 +55,7 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
     setMotionOn(s.motion.enabled);
     setSensitivity(s.motion.sensitivity);
     setMasks(s.motion.masks);
-    setObjects(s.objects ?? null);
+    setObjects(s.objects);
   };
 
   useEffect(() => {

@@ -3,14 +3,14 @@
  * detection needs before it is a label, and zones (drawn like masks) for labels that count
  * only in part of the picture. Scores are fractions (0.05..0.99) in the API, percent here.
  */
-import type { CameraObjectSettingsView } from '../../types/objects.ts';
+import type { CameraObjectsView } from '../../settingsApi.ts';
 import { LabelChoices } from './labelChoices.tsx';
 import { ZoneEditor } from './zoneEditor.tsx';
 
 export const minScorePercent = 5;
 export const maxScorePercent = 99;
 
-export function ObjectsEditor({ snapshot, value, onChange, readOnly }: { snapshot: string; value: CameraObjectSettingsView; onChange: (next: CameraObjectSettingsView) => void; readOnly: boolean }) {
+export function ObjectsEditor({ snapshot, value, onChange, readOnly }: { snapshot: string; value: CameraObjectsView; onChange: (next: CameraObjectsView) => void; readOnly: boolean }) {
   const percent = Math.round(value.minScore * 100);
   const setPercent = (p: number) => {
     if (!Number.isFinite(p)) return;
@@ -41,7 +41,7 @@ export function ObjectsEditor({ snapshot, value, onChange, readOnly }: { snapsho
 }
 
 /** The config file lines for these settings (a config camera changes them there). */
-export function objectsYaml(cameraId: string, o: CameraObjectSettingsView): string {
+export function objectsYaml(cameraId: string, o: CameraObjectsView): string {
   const list = (names: readonly string[]) => `[${names.join(', ')}]`;
   const lines = [`  - id: ${cameraId}`, '    objects:', `      enabled: ${o.enabled}`, `      alert: ${list(o.alert)}`, `      minScore: ${o.minScore}`];
   if (o.zones.length > 0) {

@@ -5,7 +5,7 @@
  * labels no zone lists count anywhere in the frame.
  */
 import { useState } from 'preact/hooks';
-import type { ObjectZoneView } from '../../types/objects.ts';
+import type { ObjectZoneView } from '../../settingsApi.ts';
 import { place, useRectDrawing } from './rectDrawing.ts';
 import { LabelChoices } from './labelChoices.tsx';
 
