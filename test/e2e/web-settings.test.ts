@@ -12,7 +12,6 @@ import { launchBrowser, loginThroughForm } from '../helpers/browser.ts';
 import { startUiStack } from '../helpers/uiStack.ts';
 import { startFleet, stopFleet } from '../helpers/simulatedOnvifFleet.ts';
 import { pollUntil } from '../helpers/poll.ts';
-import { needsObjectsServer } from '../helpers/objectLabels.ts';
 
 interface ObjectSettings {
   enabled: boolean;
@@ -83,7 +82,7 @@ test('settings: cameras, add by URL, edit with a mask, ONVIF adoption, grants; v
   const [mask] = saved.motion.masks;
   assert.ok(Math.abs(mask!.x - 0.1) < 0.02 && Math.abs(mask!.w - 0.4) < 0.02 && Math.abs(mask!.h - 0.2) < 0.02, JSON.stringify(mask));
 
-  await t.test('objects: alert kinds, minimum score and a named zone round-trip through PATCH; a config camera shows them read-only', { skip: needsObjectsServer }, async () => {
+  await t.test('objects: alert kinds, minimum score and a named zone round-trip through PATCH; a config camera shows them read-only', async () => {
     const before = (await api('/api/cameras/shed/settings')) as { objects: ObjectSettings };
     assert.deepEqual(before.objects, { enabled: true, alert: ['person', 'vehicle', 'animal'], minScore: 0.5, zones: [] }, 'an adopted camera starts with the default object settings');
     // (The page is this camera's already: reload, so nothing of the save above is left on it.)
