@@ -11,7 +11,6 @@ import { href, navigate } from '../router.ts';
 import { useKeys } from '../shortcuts.ts';
 import { RecordedVideo } from '../components/recordedVideo.tsx';
 import { Scrubber, clampView, type EventMarkerRange, type ScrubberView, type TimeRange } from '../components/scrubber.tsx';
-import { labelNames } from '../types/objects.ts';
 import type { RecordedPlayback } from '../playback/videoPlayback.ts';
 import { dayMs, hourMs, localDayStart, minuteMs } from '../playback/timeFormat.ts';
 import { CameraPicker, TimelineHeader } from './timeline/timelineHeader.tsx';
@@ -113,7 +112,7 @@ function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }
         setAccess('recordings');
         setLoadError(null);
         setRecorded(coverage.spans.map((s) => ({ start: s.startMs, end: s.endMs })));
-        setEvents(coverage.events.map((e) => ({ start: e.startMs, end: e.endMs, labels: labelNames(e), alert: e.alert === true })));
+        setEvents(coverage.events.map((e) => ({ start: e.startMs, end: e.endMs, labels: e.labels ?? [], alert: e.alert === true })));
       } catch (error) {
         if (cancelled) return;
         if (error instanceof ApiError && error.status === 404) setAccess('live-only');

@@ -21,13 +21,7 @@ export interface EventLabelView {
 export type LabelledEventView = MotionEventView & { labels?: EventLabelView[]; alert?: boolean };
 
 /**
- * A coverage marker may stand for several events: `labels` are the labels any of them has
- * (label names; a server sending label objects instead is read too, see labelNames), `alert`
- * whether any of them alerted.
+ * A coverage marker may stand for several events: `labels` are the labels (COCO names) any of
+ * them has, each once; `alert` whether any of them alerted.
  */
-export type CoverageMarker = CoverageView['events'][number] & { labels?: ReadonlyArray<string | { label: string }>; alert?: boolean };
-
-/** Label names of a coverage marker, whichever shape the server sends them in. */
-export function labelNames(marker: CoverageMarker): string[] {
-  return (marker.labels ?? []).map((l) => (typeof l === 'string' ? l : l.label));
-}
+export type CoverageMarker = CoverageView['events'][number] & { labels?: string[]; alert?: boolean };
