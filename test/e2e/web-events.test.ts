@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { startUiStack } from '../helpers/uiStack.ts';
 import { launchBrowser, loginThroughForm, type RecordedPage } from '../helpers/browser.ts';
 import { labelsMissing, seedEventLabels } from '../helpers/objectLabels.ts';
+import { pollUntil } from '../helpers/poll.ts';
 
 interface ApiEvent {
   id: number;
@@ -105,11 +106,14 @@ test('events: thumbnails of scripted motion, click plays the clip, filters, view
   await t.test('labels: badges with scores, alerts apart, the Seen filter in the URL and the API query', async (st) => {
     const missing = labelsMissing('events', await fetchJson<object[]>(page, '/api/events?limit=5'));
     if (missing) return st.skip(missing);
-    // One finished event per camera gets labels: a person that alerted on cam-1, a car on cam-2.
-    const newestEnded = (camera: string) => all.filter((e) => e.camera === camera && e.end !== null).sort((a, b) => b.start - a.start)[0];
-    const person = newestEnded('cam-1');
-    const car = newestEnded('cam-2');
-    assert.ok(person && car, 'both cameras have a finished event');
+    // One finished event per camera gets labels: a person that alerted on cam-1, a car on cam-2
+    // (the events listed at the start may still have been open then).
+    const [person, car] = await pollUntil('a finished event on each camera', 60_000, async () => {
+      const now = await fetchJson<ApiEvent[]>(page, '/api/events');
+      const newestEnded = (camera: string) => now.filter((e) => e.camera === camera && e.end !== null).sort((a, b) => b.start - a.start)[0];
+      const found = [newestEnded('cam-1'), newestEnded('cam-2')];
+      return found[0] && found[1] ? (found as [ApiEvent, ApiEvent]) : null;
+    });
     await seedEventLabels(stack.dataDir, person.id, [{ label: 'person', score: 0.874 }], true);
     await seedEventLabels(stack.dataDir, car.id, [{ label: 'car', score: 0.641 }], false);
     const cardOf = (id: number) => `.event-card[data-event-id="${id}"]`;

@@ -156,13 +156,19 @@ test('timeline: click-to-play from a past moment, across segment boundaries; key
       const box = (await canvas.boundingBox())!;
       const start = Number(await canvas.getAttribute('data-view-start'));
       const end = Number(await canvas.getAttribute('data-view-end'));
-      const x = ((atMs + 4000 - start) / (end - start)) * box.width;
       const y = 29; // inside the marker bar along the top of the band (the band starts 26 px down)
-      await page.mouse.move(box.x + x, box.y + y);
-      const rgb = await canvas.evaluate((c, [px, py]) => {
+      await page.mouse.move(box.x + ((atMs + 4000 - start) / (end - start)) * box.width, box.y + y);
+      // The bar's colour: the brightest pixel a few pixels either side of its middle, in the
+      // canvas's own coordinates (its drawing width excludes the border; edges are antialiased).
+      const rgb = await canvas.evaluate((c, [midMs, py, viewStart, viewEnd]) => {
+        const canvasEl = c as HTMLCanvasElement;
         const ratio = window.devicePixelRatio || 1;
-        return Array.from((c as HTMLCanvasElement).getContext('2d')!.getImageData(Math.round(px! * ratio), Math.round(py! * ratio), 1, 1).data.slice(0, 3));
-      }, [x, y]);
+        const px = ((midMs! - viewStart!) / (viewEnd! - viewStart!)) * canvasEl.clientWidth;
+        const row = canvasEl.getContext('2d')!.getImageData(Math.round((px - 4) * ratio), Math.round(py! * ratio), Math.round(8 * ratio), 1).data;
+        let best = [0, 0, 0];
+        for (let i = 0; i < row.length; i += 4) if (row[i]! + row[i + 1]! + row[i + 2]! > best[0]! + best[1]! + best[2]!) best = [row[i]!, row[i + 1]!, row[i + 2]!];
+        return best;
+      }, [atMs + 4000, y, start, end]);
       return { title: (await canvas.getAttribute('title')) ?? '', rgb };
     };
     const alerted = await pollUntil('the alert marker on the timeline', 30_000, async () => {
