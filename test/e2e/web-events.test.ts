@@ -1,7 +1,8 @@
 /**
  * The events page in a real chromium against a real simulator (scripted motion) and
  * `hearth start`: thumbnails of motion events, newest first; a click plays the event's
- * clip; the camera and day filters; a viewer granted one camera sees only that camera
+ * clip; the camera and day filters; labels (person, vehicle, alerts) as badges with their scores,
+ * the "Seen" filter asking the API with label=/alert=1 and kept in the URL; a viewer granted one camera sees only that camera
  * in the filter and only its events, and never asks for another camera's thumbnails;
  * nothing leaves the box.
  */
@@ -10,11 +11,14 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startUiStack } from '../helpers/uiStack.ts';
 import { launchBrowser, loginThroughForm, type RecordedPage } from '../helpers/browser.ts';
+import { labelsMissing, seedEventLabels } from '../helpers/objectLabels.ts';
+import { pollUntil } from '../helpers/poll.ts';
 
 interface ApiEvent {
   id: number;
   camera: string;
   start: number;
+  end: number | null;
 }
 
 const fetchJson = <T>(page: Page, url: string) => page.evaluate(async (u) => (await fetch(u)).json(), url) as Promise<T>;
@@ -98,6 +102,76 @@ test('events: thumbnails of scripted motion, click plays the clip, filters, view
   assert.match((await empty.textContent()) ?? '', /No motion on/);
   await page.fill('input[name=day]', localDay(Date.now()));
   await page.waitForSelector('.event-card', { timeout: 15_000 });
+
+  await t.test('labels: badges with scores, alerts apart, the Seen filter in the URL and the API query', async (st) => {
+    const missing = labelsMissing('events', await fetchJson<object[]>(page, '/api/events?limit=5'));
+    if (missing) return st.skip(missing);
+    // One finished event per camera gets labels: a person that alerted on cam-1, a car on cam-2
+    // (the events listed at the start may still have been open then).
+    const [person, car] = await pollUntil('a finished event on each camera', 60_000, async () => {
+      const now = await fetchJson<ApiEvent[]>(page, '/api/events');
+      const newestEnded = (camera: string) => now.filter((e) => e.camera === camera && e.end !== null).sort((a, b) => b.start - a.start)[0];
+      const found = [newestEnded('cam-1'), newestEnded('cam-2')];
+      return found[0] && found[1] ? (found as [ApiEvent, ApiEvent]) : null;
+    });
+    await seedEventLabels(stack.dataDir, person.id, [{ label: 'person', score: 0.874 }], true);
+    await seedEventLabels(stack.dataDir, car.id, [{ label: 'car', score: 0.641 }], false);
+    const cardOf = (id: number) => `.event-card[data-event-id="${id}"]`;
+    const shownIds = () => page.$$eval('.event-card', (cards) => cards.map((c) => Number((c as HTMLElement).dataset.eventId)));
+    // Every card shown satisfies `ok`, and `mustShow` are among them.
+    const waitForCards = async (what: string, mustShow: number[], ok: string) => {
+      await page
+        .waitForFunction(
+          ([must, okSelector]) => {
+            const cards = Array.from(document.querySelectorAll('.event-card')) as HTMLElement[];
+            const ids = cards.map((c) => Number(c.dataset.eventId));
+            const loading = Array.from(document.querySelectorAll('p.muted')).some((p) => p.textContent === 'Loading events…');
+            return !loading && (must as number[]).every((id) => ids.includes(id)) && cards.every((c) => c.matches(okSelector as string));
+          },
+          [mustShow, ok] as const,
+          { timeout: 15_000 },
+        )
+        .catch(async (error: Error) => {
+          throw new Error(`${what}: ${error.message}; shown ${JSON.stringify(await shownIds())}, hash ${await page.evaluate(() => location.hash)}`);
+        });
+    };
+
+    await page.goto(stack.url + '/#/events', { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector(`${cardOf(person.id)} .label-badge[data-label=person]`, { timeout: 15_000 });
+    assert.match((await page.textContent(`${cardOf(person.id)} .label-badge[data-label=person]`)) ?? '', /person\s*87%/);
+    assert.match((await page.textContent(`${cardOf(car.id)} .label-badge[data-label=car]`)) ?? '', /car\s*64%/);
+    assert.equal(await page.getAttribute(cardOf(person.id), 'data-alert'), '1', 'the alert is marked');
+    assert.ok(await page.$(`${cardOf(person.id)}.alert .alert-tag`), 'an alert carries its tag');
+    assert.equal(await page.$(`${cardOf(car.id)}.alert`), null, 'a label that is not an alert is not marked as one');
+    const [alertBorder, plainBorder] = await Promise.all([person.id, car.id].map((id) => page.$eval(cardOf(id), (c) => getComputedStyle(c).borderTopColor)));
+    assert.notEqual(alertBorder, plainBorder, 'an alert looks different from other events');
+    await admin.screenshot('events-labels');
+
+    const asked = (pattern: RegExp) => admin.requests.some((u) => u.includes('/api/events?') && pattern.test(u));
+    await page.selectOption('select[name=label]', 'person');
+    await page.waitForFunction(() => location.hash.includes('label=person'), null, { timeout: 5_000 });
+    await waitForCards('Person', [person.id], '.event-card:has(.label-badge.kind-person)');
+    assert.ok(asked(/[?&]label=person(&|$)/), 'the person filter asks the API for label=person');
+    await page.selectOption('select[name=label]', 'vehicle');
+    await waitForCards('Vehicle', [car.id], '.event-card:has(.label-badge.kind-vehicle)');
+    await page.selectOption('select[name=label]', 'alert');
+    await page.waitForFunction(() => location.hash.includes('label=alert'), null, { timeout: 5_000 });
+    await waitForCards('Alerts', [person.id], '.event-card.alert');
+    assert.ok(asked(/[?&]alert=1(&|$)/), 'the alerts filter asks the API for alert=1');
+    await page.selectOption('select[name=label]', 'none');
+    await page.waitForFunction(() => location.hash.includes('label=none'), null, { timeout: 5_000 });
+    await waitForCards('Motion only', [], '.event-card:not(.labelled)');
+    const motionOnly = await shownIds();
+    assert.ok(!motionOnly.includes(person.id) && !motionOnly.includes(car.id), 'motion only leaves labelled events out');
+    assert.ok(asked(/[?&]label=none(&|$)/));
+
+    // The filter lives in the URL: a reload (or a bookmark) keeps it, with the camera filter beside it.
+    await page.goto(stack.url + '/#/events?camera=cam-2&label=vehicle', { waitUntil: 'domcontentloaded' });
+    await waitForCards('Vehicle on cam-2 from the URL', [car.id], '.event-card[data-camera="cam-2"]:has(.label-badge.kind-vehicle)');
+    assert.equal(await page.inputValue('select[name=label]'), 'vehicle');
+    await page.selectOption('select[name=camera]', 'cam-1');
+    await page.waitForFunction(() => location.hash.includes('camera=cam-1') && location.hash.includes('label=vehicle'), null, { timeout: 5_000 });
+  });
 
   // The viewer: cam-1 only, in the filter and in the grid.
   const viewer = await ui.newPage(stack.url, { viewport: { width: 390, height: 844 } });

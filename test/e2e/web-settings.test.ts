@@ -1,7 +1,8 @@
 /**
  * Settings in a real chromium: the camera list, a config camera shown read-only with its
  * file, a camera added by RTSP URL that records at once, its name/sensitivity/mask edited
- * by dragging on the snapshot, ONVIF adoption by address (wrong password refused, nothing
+ * by dragging on the snapshot, its object settings (alert kinds, minimum score, a named zone drawn
+ * on the snapshot) saved and shown again, ONVIF adoption by address (wrong password refused, nothing
  * stored; right one stores the serial), grants changed in the users table, and a viewer
  * who sees no settings at all. Every request stays on Hearth's origin.
  */
@@ -11,6 +12,13 @@ import { launchBrowser, loginThroughForm } from '../helpers/browser.ts';
 import { startUiStack } from '../helpers/uiStack.ts';
 import { startFleet, stopFleet } from '../helpers/simulatedOnvifFleet.ts';
 import { pollUntil } from '../helpers/poll.ts';
+
+interface ObjectSettings {
+  enabled: boolean;
+  alert: string[];
+  minScore: number;
+  zones: Array<{ name: string; labels: string[]; x: number; y: number; w: number; h: number }>;
+}
 
 test('settings: cameras, add by URL, edit with a mask, ONVIF adoption, grants; viewers see none of it', { timeout: 240_000 }, async (t) => {
   const stack = await startUiStack({ cameras: 2, motion: false, viewerGrants: 1 });
@@ -73,6 +81,74 @@ test('settings: cameras, add by URL, edit with a mask, ONVIF adoption, grants; v
   assert.equal(saved.motion.masks.length, 1);
   const [mask] = saved.motion.masks;
   assert.ok(Math.abs(mask!.x - 0.1) < 0.02 && Math.abs(mask!.w - 0.4) < 0.02 && Math.abs(mask!.h - 0.2) < 0.02, JSON.stringify(mask));
+
+  await t.test('objects: alert kinds, minimum score and a named zone round-trip through PATCH; a config camera shows them read-only', async () => {
+    const before = (await api('/api/cameras/shed/settings')) as { objects: ObjectSettings };
+    assert.deepEqual(before.objects, { enabled: true, alert: ['person', 'vehicle', 'animal'], minScore: 0.5, zones: [] }, 'an adopted camera starts with the default object settings');
+    // (The page is this camera's already: reload, so nothing of the save above is left on it.)
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('[data-testid=objects-section] [data-testid=zone-canvas]', { timeout: 15_000 });
+    await page.uncheck('input[name=objectsAlert][value=vehicle]');
+    await page.fill('input[name=minScore]', '70');
+    await page.press('input[name=minScore]', 'Tab');
+    await page.waitForSelector('[data-testid=objects-section] label:has-text("Minimum score: 70%")', { timeout: 5_000 });
+    // A zone on the lower left of the picture, for people and vehicles.
+    const zoneBox = (await (await page.$('[data-testid=zone-canvas]'))!.boundingBox())!;
+    await page.mouse.move(zoneBox.x + zoneBox.width * 0.1, zoneBox.y + zoneBox.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(zoneBox.x + zoneBox.width * 0.3, zoneBox.y + zoneBox.height * 0.7, { steps: 5 });
+    await page.mouse.move(zoneBox.x + zoneBox.width * 0.5, zoneBox.y + zoneBox.height * 0.9, { steps: 5 });
+    await page.mouse.up();
+    assert.equal((await page.$$('[data-testid=zone]')).length, 1, 'the drag drew one zone');
+    assert.equal((await page.$$('[data-testid=mask]')).length, 1, 'drawing a zone added no mask');
+    await page.fill('input[name=zoneName0]', 'driveway');
+    assert.equal(await page.isChecked('input[name=zoneLabels0][value=person]'), true, 'a new zone is for people');
+    await page.check('input[name=zoneLabels0][value=vehicle]');
+    await admin.screenshot('settings-camera-objects');
+    const [patched] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/cameras/shed/settings') && r.request().method() === 'PATCH', { timeout: 15_000 }),
+      page.click('button[type=submit]:has-text("Save")'),
+    ]);
+    assert.equal(patched.status(), 200, await patched.text());
+    const sent = patched.request().postDataJSON() as { objects?: ObjectSettings };
+    assert.deepEqual(sent.objects?.alert, ['person', 'animal'], 'the PATCH carries the objects settings');
+    await page.waitForSelector('[role=status]:has-text("Saved")', { timeout: 15_000 });
+
+    const after = (await api('/api/cameras/shed/settings')) as { objects: ObjectSettings; motion: { masks: unknown[] } };
+    const { zones, ...rest } = after.objects;
+    assert.deepEqual(rest, { enabled: true, alert: ['person', 'animal'], minScore: 0.7 });
+    assert.equal(zones.length, 1, JSON.stringify(zones));
+    const zone = zones[0]!;
+    assert.equal(zone.name, 'driveway');
+    assert.deepEqual([...zone.labels].sort(), ['person', 'vehicle']);
+    assert.ok(Math.abs(zone.x - 0.1) < 0.02 && Math.abs(zone.y - 0.5) < 0.02 && Math.abs(zone.w - 0.4) < 0.02 && Math.abs(zone.h - 0.4) < 0.02, JSON.stringify(zone));
+    assert.equal(after.motion.masks.length, 1, 'the mask saved before is still there');
+
+    // A fresh page shows what was saved.
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('input[name=zoneName0]', { timeout: 15_000 });
+    assert.equal(await page.inputValue('input[name=zoneName0]'), 'driveway');
+    assert.equal(await page.inputValue('input[name=minScore]'), '70');
+    assert.deepEqual(
+      await page.$$eval('input[name=objectsAlert]', (boxes) => boxes.filter((b) => (b as HTMLInputElement).checked).map((b) => (b as HTMLInputElement).value)),
+      ['person', 'animal'],
+    );
+
+    // Out of range is refused by the server, and the page says why.
+    const refused = await page.evaluate(async () => {
+      const r = await fetch('/api/cameras/shed/settings', { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ objects: { enabled: true, alert: ['person'], minScore: 1.5, zones: [] } }) });
+      return { status: r.status, body: await r.text() };
+    });
+    assert.equal(refused.status, 400, refused.body);
+    assert.match(refused.body, /minScore/);
+
+    // A config camera: the same section, read-only, with its YAML.
+    await page.goto(`${stack.url}/#/settings/cameras/${stack.cameraIds[0]}`);
+    await page.waitForSelector('[data-testid=objects-section]', { timeout: 15_000 });
+    assert.equal(await page.isDisabled('input[name=objectsEnabled]'), true, 'object settings of a config camera are read-only');
+    assert.equal(await page.isDisabled('input[name=minScore]'), true);
+    assert.match((await page.textContent('details:has-text("YAML for these object settings") pre')) ?? '', /objects:\n\s+enabled: true\n\s+alert: \[person, vehicle, animal\]/);
+  });
 
   // ONVIF adoption by address: discovery is off here (no multicast), the page says so.
   await page.goto(`${stack.url}/#/settings/add`);

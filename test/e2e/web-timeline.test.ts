@@ -3,7 +3,8 @@
  * a click on the scrubber 30 s in the past plays from that moment (checked against the
  * clock the simulator burns into every frame) and keeps playing across a segment
  * boundary; keys change speed and pause; ?t= follows the playhead; "Download range"
- * brings a playable MP4; a viewer sees only granted cameras and, for a live-only grant,
+ * brings a playable MP4; markers of events with labels (and alerts) drawn apart from plain motion,
+ * saying what they were when pointed at; a viewer sees only granted cameras and, for a live-only grant,
  * words instead of a player; nothing leaves the box. Prints the click-to-picture latency.
  */
 import { test } from 'node:test';
@@ -19,6 +20,8 @@ import { runHearth } from '../helpers/hearthProcess.ts';
 import { artifactsDir, launchBrowser, loginThroughForm, type RecordedPage } from '../helpers/browser.ts';
 import { wallSecondsDiff } from '../../src/simulator/index.ts';
 import { clickScrubberAgo, frameCodeOnScreen, pictureSecondsAt } from '../helpers/timelinePage.ts';
+import { labelsMissing, seedEvent, seedEventLabels } from '../helpers/objectLabels.ts';
+import { pollUntil } from '../helpers/poll.ts';
 
 const run = promisify(execFile);
 
@@ -130,6 +133,61 @@ test('timeline: click-to-play from a past moment, across segment boundaries; key
   assert.ok(phoneCode.code && Math.abs(wallSecondsDiff(phoneCode.code.wallSeconds, expectedWallSeconds)) <= 4, 'a bookmark with ?t= returns to that moment');
   await phone.page.screenshot({ path: path.join(artifactsDir, 'timeline-phone.png') });
   assert.deepEqual(phone.errors, [], 'no script errors on the phone');
+
+  await t.test('markers: labelled events and alerts apart from motion, with what they were in the tooltip', async (st) => {
+    // Three finished events on cam-1 (motion is off here, so they are the only ones), 4 min apart.
+    const now = Date.now();
+    const plainAt = now - 14 * 60_000;
+    const dogAt = now - 10 * 60_000;
+    const alertAt = now - 6 * 60_000;
+    await seedEvent(stack.dataDir, 'cam-1', plainAt, plainAt + 8000);
+    await seedEventLabels(stack.dataDir, await seedEvent(stack.dataDir, 'cam-1', dogAt, dogAt + 8000), [{ label: 'dog', score: 0.71 }], false);
+    await seedEventLabels(stack.dataDir, await seedEvent(stack.dataDir, 'cam-1', alertAt, alertAt + 8000), [{ label: 'person', score: 0.93 }], true);
+    const coverage = (await page.evaluate(async (q) => (await fetch(`/api/cameras/cam-1/coverage?${q}`)).json(), `from=${plainAt - 60_000}&to=${now}`)) as { events: object[] };
+    const missing = labelsMissing('coverage markers', coverage.events);
+    if (missing) return st.skip(missing);
+    // A fresh page without ?t=: an hour's view ending a few minutes after now holds all three.
+    await page.goto('about:blank');
+    await page.goto(stack.url + '/#/timeline/cam-1', { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('.scrubber canvas', { timeout: 15_000 });
+    const canvas = (await page.$('.scrubber canvas'))!;
+    /** Points at the middle of the marker of the event at `atMs`: the canvas's tooltip and the marker bar's colour there. */
+    const pointAt = async (atMs: number) => {
+      const box = (await canvas.boundingBox())!;
+      const start = Number(await canvas.getAttribute('data-view-start'));
+      const end = Number(await canvas.getAttribute('data-view-end'));
+      const y = 29; // inside the marker bar along the top of the band (the band starts 26 px down)
+      await page.mouse.move(box.x + ((atMs + 4000 - start) / (end - start)) * box.width, box.y + y);
+      // The bar's colour: the brightest pixel a few pixels either side of its middle, in the
+      // canvas's own coordinates (its drawing width excludes the border; edges are antialiased).
+      const rgb = await canvas.evaluate((c, [midMs, py, viewStart, viewEnd]) => {
+        const canvasEl = c as HTMLCanvasElement;
+        const ratio = window.devicePixelRatio || 1;
+        const px = ((midMs! - viewStart!) / (viewEnd! - viewStart!)) * canvasEl.clientWidth;
+        const row = canvasEl.getContext('2d')!.getImageData(Math.round((px - 4) * ratio), Math.round(py! * ratio), Math.round(8 * ratio), 1).data;
+        let best = [0, 0, 0];
+        for (let i = 0; i < row.length; i += 4) if (row[i]! + row[i + 1]! + row[i + 2]! > best[0]! + best[1]! + best[2]!) best = [row[i]!, row[i + 1]!, row[i + 2]!];
+        return best;
+      }, [atMs + 4000, y, start, end]);
+      return { title: (await canvas.getAttribute('title')) ?? '', rgb };
+    };
+    const alerted = await pollUntil('the alert marker on the timeline', 30_000, async () => {
+      const seen = await pointAt(alertAt);
+      return /^Alert: Person at /.test(seen.title) ? seen : null;
+    });
+    const dog = await pointAt(dogAt);
+    const plain = await pointAt(plainAt);
+    console.log(`timeline markers: ${JSON.stringify({ alerted, dog, plain })}`);
+    assert.match(dog.title, /^Dog at /);
+    assert.match(plain.title, /^Motion at /);
+    const [ar, ag] = alerted.rgb as [number, number, number];
+    const [dr, , db] = dog.rgb as [number, number, number];
+    const [pr, pg, pb] = plain.rgb as [number, number, number];
+    assert.ok(pr > 200 && pg > 100 && pg < 180 && pb < 90, `plain motion is orange (${plain.rgb})`);
+    assert.ok(db > 200 && dr < 150, `a labelled event is blue (${dog.rgb})`);
+    assert.ok(ar > 200 && ag < 120, `an alert is red (${alerted.rgb})`);
+    await admin.screenshot('timeline-labels');
+  });
 
   // The viewer: cam-1 (export) and cam-2 (live only) in the picker, cam-3 nowhere.
   const viewer = await ui.newPage(stack.url);

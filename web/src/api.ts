@@ -4,13 +4,14 @@
  * server's own message, which is written for a homeowner and shown as it is.
  */
 
-import type { CameraView, CoverageView, MotionEventView, SegmentView, SystemInfo } from '../../src/wire/index.ts';
+import type { CameraView, CoverageView, SegmentView, SystemInfo } from '../../src/wire/index.ts';
+import type { CoverageMarker, LabelledEventView } from './types/objects.ts';
 
 export type { CameraState, SystemInfo } from '../../src/wire/index.ts';
 export type Camera = CameraView;
 export type Segment = SegmentView;
-export type MotionEvent = MotionEventView;
-export type Coverage = CoverageView;
+export type MotionEvent = LabelledEventView;
+export type Coverage = Omit<CoverageView, 'events'> & { events: CoverageMarker[] };
 
 export interface Me {
   username: string;
@@ -79,9 +80,15 @@ export function getCoverage(cameraId: string, fromMs: number, toMs: number, minG
   return api<Coverage>(`/api/cameras/${encodeURIComponent(cameraId)}/coverage?${query}`);
 }
 
-export function getEvents(query: { camera?: string; from?: number; to?: number; limit?: number }): Promise<MotionEvent[]> {
+/**
+ * `label`: kinds or labels, an event matches if it has any; 'none' is motion with no label.
+ * `alert`: only events that raised an alert.
+ */
+export function getEvents(query: { camera?: string; from?: number; to?: number; limit?: number; label?: string[]; alert?: boolean }): Promise<MotionEvent[]> {
   const params = new URLSearchParams();
   if (query.camera) params.set('camera', query.camera);
+  if (query.label && query.label.length > 0) params.set('label', query.label.join(','));
+  if (query.alert) params.set('alert', '1');
   if (query.from !== undefined) params.set('from', String(Math.floor(query.from)));
   if (query.to !== undefined) params.set('to', String(Math.ceil(query.to)));
   if (query.limit !== undefined) params.set('limit', String(query.limit));

@@ -1,8 +1,8 @@
 /** Admin-only API calls used by the settings pages (src/http/API.md, "Administration (admin role)"). */
 import { api } from './api.ts';
-import type { CameraSettingsView, FrameRect } from '../../src/wire/index.ts';
+import type { CameraObjectsView, CameraSettingsView, FrameRect } from '../../src/wire/index.ts';
 
-export type { FrameRect } from '../../src/wire/index.ts';
+export type { CameraObjectsView, FrameRect, ObjectZoneView } from '../../src/wire/index.ts';
 export type CameraSettings = CameraSettingsView;
 
 export interface SettingsPatch {
@@ -10,6 +10,8 @@ export interface SettingsPatch {
   enabled?: boolean;
   retentionDays?: number | null;
   motion?: Partial<CameraSettings['motion']>;
+  /** Sent whole, and only when changed: an adopted camera left at the defaults keeps following them. */
+  objects?: CameraObjectsView;
 }
 
 /** Regions motion learned to leave out because they change all the time (GET …/motion/suggested-masks). */

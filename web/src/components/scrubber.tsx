@@ -1,6 +1,8 @@
 /**
  * The scrubber: recorded spans as a filled band (gaps stay empty), motion markers as
- * ticks above it, the playhead, and an optional selection for "Download range".
+ * ticks above it (those where the detector named something get a pin and their own colour,
+ * an alert another; hovering one says what it was in the canvas's tooltip), the playhead,
+ * and an optional selection for "Download range".
  * Drag to move through time, wheel or pinch to zoom between 5 minutes and a month, click
  * (or tap) to play from that moment. Drawn on a canvas: even merged to a pixel, a month
  * can hold hundreds of spans and markers, too many DOM nodes for a phone.
@@ -19,6 +21,12 @@ export interface TimeRange {
   end: number;
 }
 
+/** A motion marker: what the detector named in it (label names, best first) and whether it alerted. */
+export interface EventMarkerRange extends TimeRange {
+  labels: string[];
+  alert: boolean;
+}
+
 export const minSpanMs = 5 * minuteMs;
 /** A month: the coverage route answers up to 62 days, the view and half a view either side. */
 export const maxSpanMs = 31 * dayMs;
@@ -27,7 +35,7 @@ interface Props {
   view: ScrubberView;
   onView: (view: ScrubberView) => void;
   recorded: TimeRange[];
-  events: TimeRange[];
+  events: EventMarkerRange[];
   playheadMs: number | null;
   /** In selection mode a drag selects instead of moving the view. */
   selecting: boolean;
@@ -89,7 +97,10 @@ export function Scrubber(props: Props) {
       gesture = { kind: 'none', downX: event.clientX, downMs: timeAt(event.clientX), view, pinchDistance: 0, pinchMidMs: 0 };
     };
     const onMove = (event: PointerEvent) => {
-      if (!pointers.has(event.pointerId) || !gesture) return;
+      if (!pointers.has(event.pointerId) || !gesture) {
+        if (pointers.size === 0) canvas.title = markerTitle(markerAt(latest.current, timeAt(event.clientX), msPerPx(latest.current.view) * markerHitPx));
+        return;
+      }
       pointers.set(event.pointerId, event.clientX);
       const p = latest.current;
       if (gesture.kind === 'pinch' && pointers.size >= 2) {
@@ -165,6 +176,26 @@ export function Scrubber(props: Props) {
   );
 }
 
+/** How near (in pixels) the pointer must be to a marker for its tooltip. */
+const markerHitPx = 4;
+
+/** The marker under `atMs` (within `slackMs`), labelled ones first: they are what a user hovers for. */
+function markerAt(props: Props, atMs: number, slackMs: number): EventMarkerRange | null {
+  let best: EventMarkerRange | null = null;
+  for (const m of props.events) {
+    const end = m.end || m.start + 1000;
+    if (atMs < m.start - slackMs || atMs > end + slackMs) continue;
+    if (!best || (m.labels.length > 0 && best.labels.length === 0) || (m.alert && !best.alert)) best = m;
+  }
+  return best;
+}
+
+function markerTitle(marker: EventMarkerRange | null): string {
+  if (!marker) return '';
+  const what = marker.labels.length > 0 ? marker.labels.join(', ') : 'motion';
+  return `${marker.alert ? 'Alert: ' : ''}${what.charAt(0).toUpperCase()}${what.slice(1)} at ${clockTime(marker.start)}`;
+}
+
 function draw(canvas: HTMLCanvasElement, props: Props): void {
   const ratio = window.devicePixelRatio || 1;
   const width = canvas.clientWidth;
@@ -187,6 +218,8 @@ function draw(canvas: HTMLCanvasElement, props: Props): void {
     text: cssVar(canvas, '--text', '#e6e9ee'),
     recorded: cssVar(canvas, '--ok', '#3fb950'),
     event: cssVar(canvas, '--accent', '#f08a24'),
+    labelled: cssVar(canvas, '--labelled', '#58a6ff'),
+    alert: cssVar(canvas, '--bad', '#f85149'),
   };
   const bandTop = 26;
   const bandHeight = height - bandTop - 8;
@@ -242,12 +275,24 @@ function draw(canvas: HTMLCanvasElement, props: Props): void {
   flush();
   g.globalAlpha = 1;
 
-  // Motion markers: a bar along the top of the band.
-  g.fillStyle = colors.event;
-  for (const event of props.events) {
+  // Motion markers: a bar along the top of the band. Labelled ones are drawn after plain
+  // motion (so they stay on top where they meet), in their own colour, with a pin above it.
+  const visible = props.events.filter((e) => (e.end || e.start + 1000) >= view.startMs && e.start <= view.startMs + view.spanMs);
+  const rank = (e: EventMarkerRange) => (e.alert ? 2 : e.labels.length > 0 ? 1 : 0);
+  for (const event of visible.sort((a, b) => rank(a) - rank(b))) {
     const end = event.end || event.start + 1000;
-    if (end < view.startMs || event.start > view.startMs + view.spanMs) continue;
-    g.fillRect(x(event.start), bandTop, Math.max(3, x(end) - x(event.start)), 7);
+    const left = x(event.start);
+    const barWidth = Math.max(3, x(end) - left);
+    g.fillStyle = event.alert ? colors.alert : event.labels.length > 0 ? colors.labelled : colors.event;
+    g.fillRect(left, bandTop, barWidth, 7);
+    if (rank(event) > 0) {
+      const mid = left + Math.min(barWidth, 8) / 2;
+      g.beginPath();
+      g.moveTo(mid - 4, bandTop - 8);
+      g.lineTo(mid + 4, bandTop - 8);
+      g.lineTo(mid, bandTop);
+      g.fill();
+    }
   }
 
   if (props.selection) {

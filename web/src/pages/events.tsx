@@ -1,7 +1,9 @@
 /**
- * Motion events (#/events?camera=&day=YYYY-MM-DD): thumbnails newest first, more loaded as
+ * Motion events (#/events?camera=&day=YYYY-MM-DD&label=): thumbnails newest first, more loaded as
  * the list scrolls (an IntersectionObserver on a sentinel; each page asks for events older
- * than the oldest shown). Filtered by camera and local day. A click opens the event's clip
+ * than the oldest shown). Filtered by camera, local day and what was seen (alerts, a kind, or
+ * motion with no label); each card shows its labels with their scores, an alert stands out.
+ * A click opens the event's clip
  * in an overlay player from 2 s before the event, with a way into the timeline there.
  * Only cameras the user may see recordings of appear: the server answers for those only.
  */
@@ -9,6 +11,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, getCameras, getEvents, thumbnailUrl, type Camera, type Me, type MotionEvent } from '../api.ts';
 import { href, navigate } from '../router.ts';
 import { RecordedVideo } from '../components/recordedVideo.tsx';
+import { LabelBadges } from '../components/labelBadges.tsx';
+import { labelFilterOf, labelFilters, type LabelFilter } from './events/labelFilter.ts';
 import { clockTime, dateTime, dayMs, duration, localDayKey, nextLocalDay, parseDayKey } from '../playback/timeFormat.ts';
 import './events.css';
 
@@ -30,6 +34,7 @@ interface Listing {
 
 interface Cursor {
   camera: string;
+  label: LabelFilter;
   /** Nothing older than this is asked for: the chosen day's start, or 0. */
   lowerBound: number;
   toMs: number;
@@ -42,13 +47,14 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
   const cameraFilter = query.get('camera') ?? '';
   const dayKey = query.get('day') ?? '';
   const dayStart = parseDayKey(dayKey);
+  const labelFilter = labelFilterOf(query.get('label'));
   const [cameras, setCameras] = useState<Camera[] | null>(null);
   const [listing, setListing] = useState<Listing>({ events: [], more: true, loading: true, error: null, generation: 0 });
   const [open, setOpen] = useState<MotionEvent | null>(null);
   const sentinel = useRef<HTMLDivElement>(null);
   // The cursor of the next page and the filter it walks, kept outside state so that every
   // caller (the filter effect, a late observer callback) reads the latest, never a stale closure.
-  const cursor = useRef<Cursor>({ camera: '', lowerBound: 0, toMs: 0, emptyWindows: 0, busy: false, generation: 0 });
+  const cursor = useRef<Cursor>({ camera: '', label: labelFilters[0], lowerBound: 0, toMs: 0, emptyWindows: 0, busy: false, generation: 0 });
 
   useEffect(() => {
     // The filter offers only cameras whose recordings this user may see (live-only ones have no events here).
@@ -65,7 +71,7 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
     // and the render that removes it, and a window with from == to is a request the server refuses.
     if (c.toMs <= c.lowerBound) return;
     c.busy = true;
-    const { generation, camera, lowerBound } = c;
+    const { generation, camera, label, lowerBound } = c;
     // Only the listing of this generation may change; an older one is already replaced.
     const update = (next: (l: Listing) => Listing) => setListing((l) => (l.generation === generation ? next(l) : l));
     update((l) => ({ ...l, loading: true, error: null }));
@@ -74,7 +80,7 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
       for (let attempt = 0; attempt < 4; attempt += 1) {
         const to = c.toMs;
         const from = Math.max(lowerBound, to - windowMs);
-        const page = await getEvents({ camera: camera || undefined, from, to, limit: pageSize });
+        const page = await getEvents({ camera: camera || undefined, from, to, limit: pageSize, ...label.query });
         if (generation !== cursor.current.generation) return;
         if (page.length > 0) {
           // Next page: strictly older than the oldest shown (same-millisecond events are de-duplicated by id).
@@ -114,11 +120,11 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
   useEffect(() => {
     const generation = cursor.current.generation + 1;
     const upperBound = dayStart !== null ? nextLocalDay(dayStart) : null;
-    cursor.current = { camera: cameraFilter, lowerBound: dayStart ?? 0, toMs: upperBound ?? Date.now() + 1000, emptyWindows: 0, busy: false, generation };
+    cursor.current = { camera: cameraFilter, label: labelFilter, lowerBound: dayStart ?? 0, toMs: upperBound ?? Date.now() + 1000, emptyWindows: 0, busy: false, generation };
     setListing({ events: [], more: true, loading: true, error: null, generation });
     void loadMore();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [cameraFilter, dayKey]);
+  }, [cameraFilter, dayKey, labelFilter.value]);
 
   // Infinite scroll: when the sentinel comes near the viewport, load the next page.
   useEffect(() => {
@@ -130,12 +136,13 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
     observer.observe(target);
     return () => observer.disconnect();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [listing.more, listing.events.length, cameraFilter, dayKey]);
+  }, [listing.more, listing.events.length, cameraFilter, dayKey, labelFilter.value]);
 
-  const setFilter = (camera: string, day: string) => {
+  const setFilter = (camera: string, day: string, label = labelFilter.value) => {
     const q: Record<string, string> = {};
     if (camera) q.camera = camera;
     if (day) q.day = day;
+    if (label) q.label = label;
     navigate(['events'], Object.keys(q).length ? q : undefined);
   };
 
@@ -153,6 +160,16 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
             {(cameras ?? []).map((c) => (
               <option key={c.id} value={c.id}>
                 {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="inline">
+          Seen
+          <select name="label" value={labelFilter.value} onChange={(e) => setFilter(cameraFilter, dayKey, (e.target as HTMLSelectElement).value)}>
+            {labelFilters.map((f) => (
+              <option key={f.value} value={f.value}>
+                {f.title}
               </option>
             ))}
           </select>
@@ -177,14 +194,23 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
         <p class="empty-note" role="status">
           {cameras && cameras.length === 0
             ? 'There are no cameras you may see recordings of yet.'
-            : `No motion ${dayStart !== null ? `on ${new Date(dayStart).toLocaleDateString()}` : 'recorded lately'}${cameraFilter ? ` on ${nameOf(cameraFilter)}` : ''}. Events appear here when a camera with motion detection sees something move.`}
+            : `No ${labelFilter.noun} ${dayStart !== null ? `on ${new Date(dayStart).toLocaleDateString()}` : labelFilter.value ? 'lately' : 'recorded lately'}${cameraFilter ? ` on ${nameOf(cameraFilter)}` : ''}. ${labelFilter.value ? '' : ' Events appear here when a camera with motion detection sees something move.'}`}
         </p>
       )}
 
       <ul class="event-grid">
         {listing.events.map((event) => (
           <li key={event.id}>
-            <button type="button" class="event-card" data-event-id={event.id} data-camera={event.camera} onClick={() => setOpen(event)} aria-label={`Motion on ${nameOf(event.camera)} at ${dateTime(event.start)}`}>
+            <button
+              type="button"
+              class={`event-card${event.alert ? ' alert' : ''}${event.labels?.length ? ' labelled' : ''}`}
+              data-event-id={event.id}
+              data-camera={event.camera}
+              data-alert={event.alert ? '1' : undefined}
+              onClick={() => setOpen(event)}
+              aria-label={`${event.alert ? 'Alert: ' : ''}${whatMoved(event)} on ${nameOf(event.camera)} at ${dateTime(event.start)}`}
+            >
+              {event.alert && <span class="alert-tag">Alert</span>}
               {event.thumbnail ? (
                 <img src={thumbnailUrl(event.id)} alt="" loading="lazy" decoding="async" width={320} height={180} />
               ) : (
@@ -196,6 +222,7 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
                 <span class="muted">
                   {event.end ? duration(event.end - event.start) : 'ongoing'} · score {Math.round(event.score * 1000) / 10}%
                 </span>
+                <LabelBadges labels={event.labels ?? []} />
               </span>
             </button>
           </li>
@@ -210,6 +237,14 @@ export function EventsPage({ me, query }: { me: Me; query: URLSearchParams }) {
   );
 }
 
+/** "Person", "Car and dog", or "Motion" when nothing was named. */
+function whatMoved(event: MotionEvent): string {
+  const names = (event.labels ?? []).map((l) => l.label);
+  if (names.length === 0) return 'Motion';
+  const text = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** The clip: recorded playback from 2 s before the event, over the grid. */
 function EventOverlay({ event, cameraName, onClose }: { event: MotionEvent; cameraName: string; onClose: () => void }) {
   useEffect(() => {
@@ -221,7 +256,7 @@ function EventOverlay({ event, cameraName, onClose }: { event: MotionEvent; came
   }, [onClose]);
   const startMs = event.start - 2000;
   return (
-    <div class="event-overlay" role="dialog" aria-modal="true" aria-label={`Motion on ${cameraName}`} onClick={(e) => e.target === e.currentTarget && onClose()}>
+    <div class="event-overlay" role="dialog" aria-modal="true" aria-label={`${whatMoved(event)} on ${cameraName}`} onClick={(e) => e.target === e.currentTarget && onClose()}>
       <div class="event-overlay-body card">
         <div class="toolbar">
           <strong>{cameraName}</strong>

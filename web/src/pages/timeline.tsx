@@ -10,7 +10,7 @@ import { ApiError, getCameras, getCoverage, getEvents, type Camera, type Me } fr
 import { href, navigate } from '../router.ts';
 import { useKeys } from '../shortcuts.ts';
 import { RecordedVideo } from '../components/recordedVideo.tsx';
-import { Scrubber, clampView, type ScrubberView, type TimeRange } from '../components/scrubber.tsx';
+import { Scrubber, clampView, type EventMarkerRange, type ScrubberView, type TimeRange } from '../components/scrubber.tsx';
 import type { RecordedPlayback } from '../playback/videoPlayback.ts';
 import { dayMs, hourMs, localDayStart, minuteMs } from '../playback/timeFormat.ts';
 import { CameraPicker, TimelineHeader } from './timeline/timelineHeader.tsx';
@@ -82,7 +82,7 @@ function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }
     return clampView({ startMs: at - 0.7 * hourMs, spanMs: hourMs });
   });
   const [recorded, setRecorded] = useState<TimeRange[]>([]);
-  const [events, setEvents] = useState<TimeRange[]>([]);
+  const [events, setEvents] = useState<EventMarkerRange[]>([]);
   const [access, setAccess] = useState<Access>(mayRecordings ? 'unknown' : 'live-only');
   const [loadError, setLoadError] = useState<string | null>(null);
   const [startMs, setStartMs] = useState<number | null>(initialMs);
@@ -112,7 +112,7 @@ function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }
         setAccess('recordings');
         setLoadError(null);
         setRecorded(coverage.spans.map((s) => ({ start: s.startMs, end: s.endMs })));
-        setEvents(coverage.events.map((e) => ({ start: e.startMs, end: e.endMs })));
+        setEvents(coverage.events.map((e) => ({ start: e.startMs, end: e.endMs, labels: e.labels ?? [], alert: e.alert === true })));
       } catch (error) {
         if (cancelled) return;
         if (error instanceof ApiError && error.status === 404) setAccess('live-only');
@@ -314,7 +314,7 @@ function CameraTimeline({ camera, cameras, initialMs, mayRecordings, mayExport }
         </p>
       )}
       <p class="muted hint">
-        Drag the timeline to move, scroll or pinch to zoom, click to play from there. Green: recorded; orange: motion.
+        Drag the timeline to move, scroll or pinch to zoom, click to play from there. Green: recorded; orange: motion; blue with a pin: a person, vehicle or animal seen; red: an alert. Point at a marker to see what it was.
         {recorded.length === 0 && access === 'recordings' && ' Nothing recorded in this stretch of time.'}
       </p>
     </section>

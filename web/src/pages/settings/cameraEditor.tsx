@@ -1,5 +1,6 @@
 /**
- * One camera's settings: name, on/off, retention, motion (on/off, sensitivity, masks).
+ * One camera's settings: name, on/off, retention, motion (on/off, sensitivity, masks), and
+ * objects (on/off, alert kinds, minimum score, zones).
  * A camera defined in hearth.yaml is shown read-only with the YAML to paste, because
  * the file wins at every start. Regions motion learned to leave out are offered as
  * suggested masks: Keep saves one as a mask at once (the settings PATCH), Drop hides it;
@@ -12,12 +13,14 @@ import {
   getCameraSettings,
   getSuggestedMasks,
   patchCameraSettings,
+  type CameraObjectsView,
   type CameraSettings,
   type FrameRect,
   type SuggestedMasks,
 } from '../../settingsApi.ts';
 import { href } from '../../router.ts';
 import { MaskEditor } from './maskEditor.tsx';
+import { ObjectsEditor, objectsYaml } from './objectsEditor.tsx';
 import { ErrorAlert } from '../../components/errorAlert.tsx';
 
 function yamlFor(settings: CameraSettings, masks: FrameRect[], sensitivity: number, motionOn: boolean): string {
@@ -39,6 +42,8 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
   const [motionOn, setMotionOn] = useState(true);
   const [sensitivity, setSensitivity] = useState(50);
   const [masks, setMasks] = useState<FrameRect[]>([]);
+  /** Null until the settings are loaded. */
+  const [objects, setObjects] = useState<CameraObjectsView | null>(null);
   const [busy, setBusy] = useState(false);
   const [suggested, setSuggested] = useState<SuggestedMasks | null>(null);
 
@@ -50,6 +55,7 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
     setMotionOn(s.motion.enabled);
     setSensitivity(s.motion.sensitivity);
     setMasks(s.motion.masks);
+    setObjects(s.objects);
   };
 
   useEffect(() => {
@@ -73,7 +79,10 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
     setSaved(null);
     const days = retention.trim() === '' ? null : Number(retention);
     try {
-      apply(await patchCameraSettings(cameraId, { name, enabled, retentionDays: days, motion: { enabled: motionOn, sensitivity, masks } }));
+      // Objects only when changed: an adopted camera left at the defaults keeps following them (NULL in its row).
+      const objectsChanged = objects !== null && JSON.stringify(objects) !== JSON.stringify(settings.objects);
+      const patch = { name, enabled, retentionDays: days, motion: { enabled: motionOn, sensitivity, masks }, ...(objectsChanged ? { objects } : {}) };
+      apply(await patchCameraSettings(cameraId, patch));
       setSaved('Saved. Recording and motion use the new settings now.');
     } catch (e) {
       setError(e instanceof ApiError ? e.message : 'Hearth did not answer');
@@ -184,6 +193,17 @@ export function CameraEditor({ cameraId }: { cameraId: string }) {
           </details>
         )}
       </div>
+      {objects && (
+        <>
+          <ObjectsEditor snapshot={snapshotUrl(cameraId)} value={objects} onChange={setObjects} readOnly={readOnly} />
+          {readOnly && (
+            <details class="card">
+              <summary>YAML for these object settings</summary>
+              <pre class="yaml">{objectsYaml(settings.id, objects)}</pre>
+            </details>
+          )}
+        </>
+      )}
       <ErrorAlert message={error} />
       {saved && (
         <p class="ok" role="status">

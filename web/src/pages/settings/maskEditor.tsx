@@ -5,8 +5,9 @@
  * Suggested masks (regions motion learned to leave out: a burnt-in clock, a ticker, an
  * LED) are drawn dashed, with Keep (make it a mask) and Drop (stop suggesting it).
  */
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { FrameRect } from '../../settingsApi.ts';
+import { place, useRectDrawing } from './rectDrawing.ts';
 import './maskEditor.css';
 
 export interface SuggestionActions {
@@ -15,9 +16,6 @@ export interface SuggestionActions {
   onKeep?: (region: FrameRect) => void;
   onDrop: (region: FrameRect) => void;
 }
-
-const clamp = (v: number) => Math.min(1, Math.max(0, v));
-const round = (v: number) => Math.round(v * 1000) / 1000;
 
 export function MaskEditor({
   snapshot,
@@ -32,51 +30,15 @@ export function MaskEditor({
   readOnly: boolean;
   suggested?: SuggestionActions;
 }) {
-  const box = useRef<HTMLDivElement>(null);
-  const [draft, setDraft] = useState<FrameRect | null>(null);
-  const start = useRef<{ x: number; y: number } | null>(null);
+  const { box, draft, handlers } = useRectDrawing(readOnly, (rect) => onChange([...masks, rect]));
   const [imageError, setImageError] = useState(false);
-
-  const point = (event: PointerEvent) => {
-    const rect = box.current!.getBoundingClientRect();
-    return { x: clamp((event.clientX - rect.left) / rect.width), y: clamp((event.clientY - rect.top) / rect.height) };
-  };
-  const toRect = (a: { x: number; y: number }, b: { x: number; y: number }): FrameRect => ({
-    x: round(Math.min(a.x, b.x)),
-    y: round(Math.min(a.y, b.y)),
-    w: round(Math.abs(a.x - b.x)),
-    h: round(Math.abs(a.y - b.y)),
-  });
-
-  const onDown = (event: PointerEvent) => {
-    if (readOnly || (event.target as HTMLElement).closest('button')) return;
-    (event.currentTarget as HTMLElement).setPointerCapture(event.pointerId);
-    start.current = point(event);
-    setDraft({ ...start.current, w: 0, h: 0 });
-  };
-  const onMove = (event: PointerEvent) => {
-    if (start.current) setDraft(toRect(start.current, point(event)));
-  };
-  const onUp = (event: PointerEvent) => {
-    if (!start.current) return;
-    const rect = toRect(start.current, point(event));
-    start.current = null;
-    setDraft(null);
-    // A click is not a mask: ignore anything under 2 % of the frame in either direction.
-    if (rect.w >= 0.02 && rect.h >= 0.02) onChange([...masks, rect]);
-  };
-
-  const place = (r: FrameRect) => ({ left: `${r.x * 100}%`, top: `${r.y * 100}%`, width: `${r.w * 100}%`, height: `${r.h * 100}%` });
 
   return (
     <div class="mask-editor">
       <div
         ref={box}
         class={`mask-canvas${readOnly ? ' read-only' : ''}`}
-        onPointerDown={onDown}
-        onPointerMove={onMove}
-        onPointerUp={onUp}
-        onPointerCancel={() => ((start.current = null), setDraft(null))}
+        {...handlers}
         data-testid="mask-canvas"
       >
         {imageError ? (
