@@ -103,9 +103,9 @@ test('events: thumbnails of scripted motion, click plays the clip, filters, view
   await page.fill('input[name=day]', localDay(Date.now()));
   await page.waitForSelector('.event-card', { timeout: 15_000 });
 
-  await t.test('labels: badges with scores, alerts apart, the Seen filter in the URL and the API query', async (st) => {
+  await t.test('labels: badges with scores, alerts apart, the Seen filter in the URL and the API query', async () => {
     const missing = labelsMissing('events', await fetchJson<object[]>(page, '/api/events?limit=5'));
-    if (missing) return st.skip(missing);
+    assert.equal(missing, null, "the server sends labels (migration 006 and the events route are in this tree)");
     // One finished event per camera gets labels: a person that alerted on cam-1, a car on cam-2
     // (the events listed at the start may still have been open then).
     const [person, car] = await pollUntil('a finished event on each camera', 60_000, async () => {

@@ -134,7 +134,7 @@ test('timeline: click-to-play from a past moment, across segment boundaries; key
   await phone.page.screenshot({ path: path.join(artifactsDir, 'timeline-phone.png') });
   assert.deepEqual(phone.errors, [], 'no script errors on the phone');
 
-  await t.test('markers: labelled events and alerts apart from motion, with what they were in the tooltip', async (st) => {
+  await t.test('markers: labelled events and alerts apart from motion, with what they were in the tooltip', async () => {
     // Three finished events on cam-1 (motion is off here, so they are the only ones), 4 min apart.
     const now = Date.now();
     const plainAt = now - 14 * 60_000;
@@ -145,7 +145,7 @@ test('timeline: click-to-play from a past moment, across segment boundaries; key
     await seedEventLabels(stack.dataDir, await seedEvent(stack.dataDir, 'cam-1', alertAt, alertAt + 8000), [{ label: 'person', score: 0.93 }], true);
     const coverage = (await page.evaluate(async (q) => (await fetch(`/api/cameras/cam-1/coverage?${q}`)).json(), `from=${plainAt - 60_000}&to=${now}`)) as { events: object[] };
     const missing = labelsMissing('coverage markers', coverage.events);
-    if (missing) return st.skip(missing);
+    assert.equal(missing, null, "the server sends labels (migration 006 and the events route are in this tree)");
     // A fresh page without ?t=: an hour's view ending a few minutes after now holds all three.
     await page.goto('about:blank');
     await page.goto(stack.url + '/#/timeline/cam-1', { waitUntil: 'domcontentloaded' });

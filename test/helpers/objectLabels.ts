@@ -8,13 +8,12 @@ import path from 'node:path';
 import { kindOf } from '../../src/objects/labels.ts';
 
 /**
- * Why a UI test of labels cannot run against this server, or null when it can: the answer
- * (events or coverage markers) lacks the `labels` field issue 17's contract adds to it.
- * The server side of these fields may land after the UI; until then the test says so.
+ * What is wrong with the server's answer for a UI test of labels, or null when nothing is: the
+ * answer (events or coverage markers) lacks the `labels` field the events and coverage routes send.
  */
 export function labelsMissing(what: string, items: readonly object[]): string | null {
-  // Nothing to look at is not a reason to skip: the test then fails on what it expected to see.
-  return items.length === 0 || items.some((i) => 'labels' in i) ? null : `the server does not send labels with ${what} yet (issue 17, the events and coverage API)`;
+  // Nothing to look at is left to the test, which then fails on what it expected to see.
+  return items.length === 0 || items.some((i) => 'labels' in i) ? null : `the server sends no labels with ${what}`;
 }
 
 export interface SeededLabel {
