@@ -1,7 +1,9 @@
 /**
  * Memory (README, "Performance"): RSS of Hearth's Node process with N cameras recording and
- * motion on (main stream recorded, sub stream decoded for motion), sampled every 2 s.
- * Target (issue #16): under 100 MiB for 16 cameras. The ffmpeg children are reported beside it.
+ * motion on (main stream recorded, sub stream decoded for motion), sampled every 2 s, and the
+ * PSS of all of Hearth's processes per camera, for N = 1, 4 and 16 with object detection on
+ * (the default) and 16 with it off. Targets (issue #16): Node under 100 MiB and ≤ 30 MiB PSS
+ * per camera at 16 cameras. The ffmpeg children are reported beside it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -12,6 +14,8 @@ import { round, type BenchOptions, type BenchRow } from './report.ts';
 
 export interface MemoryBenchResult {
   cameras: number;
+  /** Object detection on (the default: the detector loads with the first camera's motion). */
+  objects: boolean;
   camerasRecording: number;
   observedSeconds: number;
   nodeRssPeakBytes: number;
@@ -26,11 +30,11 @@ export interface MemoryBenchResult {
 
 export const memoryTargetBytes = 100 * 1024 * 1024;
 
-export async function runMemoryBench(options: BenchOptions, streams: CameraStreams[]): Promise<MemoryBenchResult> {
+export async function runMemoryBench(options: BenchOptions, streams: CameraStreams[], objects = true): Promise<MemoryBenchResult> {
   const observedSeconds = options.quick ? 20 : 30;
   const root = mkdtempSync(path.join(tmpdir(), 'hearth-bench-mem-'));
   try {
-    const hearth = await startHearthRecording(streams, root, { motion: true, segmentSeconds: 10 });
+    const hearth = await startHearthRecording(streams, root, { motion: true, segmentSeconds: 10, objects });
     try {
       const recording = await hearth.waitRecording(60_000);
       let peak = 0;
@@ -44,6 +48,7 @@ export async function runMemoryBench(options: BenchOptions, streams: CameraStrea
       const ffmpegs = treePids(hearth.pid).filter((p) => p !== hearth.pid && commandName(p) === 'ffmpeg');
       const result: MemoryBenchResult = {
         cameras: streams.length,
+        objects,
         camerasRecording: recording,
         observedSeconds,
         nodeRssPeakBytes: peak,
@@ -53,7 +58,7 @@ export async function runMemoryBench(options: BenchOptions, streams: CameraStrea
         pssByCommandBytes: Object.fromEntries(pssByCommand(hearth.pid)),
         loadAverage: loadavg(),
       };
-      options.log(`memory N=${streams.length}: node RSS peak ${round(peak / 1048576, 1)} MiB, ${ffmpegs.length} ffmpeg children ${round(result.ffmpegRssBytes / 1048576, 1)} MiB, ${recording} recording`);
+      options.log(`memory N=${streams.length}${objects ? '' : ' objects off'}: node RSS peak ${round(peak / 1048576, 1)} MiB, ${ffmpegs.length} ffmpeg children ${round(result.ffmpegRssBytes / 1048576, 1)} MiB, ${recording} recording`);
       return result;
     } finally {
       await hearth.stop();
@@ -66,6 +71,23 @@ export async function runMemoryBench(options: BenchOptions, streams: CameraStrea
 /** The issue's goal for all of Hearth's processes per camera (PSS): what decides how many cameras a Pi holds. */
 export const pssPerCameraTargetBytes = 30 * 1024 * 1024;
 
+/** N = 1, 4 and 16 with objects on (the default), and 16 with objects off: what the detector costs. */
+export async function runMemoryBenches(options: BenchOptions, streams: CameraStreams[]): Promise<MemoryBenchResult[]> {
+  const results: MemoryBenchResult[] = [];
+  for (const n of [1, 4, streams.length]) results.push(await runMemoryBench(options, streams.slice(0, n)));
+  results.push(await runMemoryBench(options, streams, false));
+  return results;
+}
+
+export function memoryRowsOf(results: readonly MemoryBenchResult[]): BenchRow[] {
+  const full = results.filter((r) => r.objects).at(-1);
+  return results.flatMap((r) => {
+    const rows = memoryRows(r);
+    // The ffmpeg children's row once, for the largest run with objects on.
+    return r === full ? rows : rows.slice(0, 2);
+  });
+}
+
 export function memoryRows(r: MemoryBenchResult): BenchRow[] {
   const short = r.camerasRecording < r.cameras ? `; only ${r.camerasRecording}/${r.cameras} reached recording` : '';
   const pssTotal = Object.values(r.pssByCommandBytes).reduce((a, b) => a + b, 0);
@@ -74,7 +96,7 @@ export function memoryRows(r: MemoryBenchResult): BenchRow[] {
   return [
     {
       section: 'memory',
-      metric: `PSS per camera, all of Hearth's processes, ${r.cameras} cameras + motion`,
+      metric: `PSS per camera, all of Hearth's processes, ${r.cameras} camera${r.cameras === 1 ? '' : 's'} + motion${r.objects ? ' + objects' : ', objects off'}`,
       value: mib(pssTotal / Math.max(1, r.cameras)),
       unit: 'MiB',
       target: '≤ 30 MiB',
@@ -83,7 +105,7 @@ export function memoryRows(r: MemoryBenchResult): BenchRow[] {
     },
     {
       section: 'memory',
-      metric: `Hearth node RSS (peak), ${r.cameras} cameras + motion`,
+      metric: `Hearth node RSS (peak), ${r.cameras} camera${r.cameras === 1 ? '' : 's'} + motion${r.objects ? ' + objects' : ', objects off'}`,
       value: round(r.nodeRssPeakBytes / 1048576, 1),
       unit: 'MiB',
       target: '< 100 MiB',

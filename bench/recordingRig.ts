@@ -81,7 +81,7 @@ export interface HearthRecording {
 export async function startHearthRecording(
   streams: CameraStreams[],
   root: string,
-  options: { motion: boolean; segmentSeconds: number },
+  options: { motion: boolean; segmentSeconds: number; objects?: boolean },
 ): Promise<HearthRecording> {
   const dataDir = path.join(root, 'hearth-data');
   mkdirSync(dataDir, { recursive: true });
@@ -115,7 +115,7 @@ export async function startHearthRecording(
   };
 }
 
-function hearthConfigYaml(streams: CameraStreams[], options: { motion: boolean; segmentSeconds: number }): string {
+function hearthConfigYaml(streams: CameraStreams[], options: { motion: boolean; segmentSeconds: number; objects?: boolean }): string {
   const cameras = streams.map((s, i) => {
     const id = `cam-${String(i + 1).padStart(2, '0')}`;
     return [
@@ -128,7 +128,9 @@ function hearthConfigYaml(streams: CameraStreams[], options: { motion: boolean; 
       `      enabled: ${options.motion}`,
     ].join('\n');
   });
-  return ['discovery:', '  enabled: false', 'recording:', `  segmentSeconds: ${options.segmentSeconds}`, 'cameras:', ...cameras, ''].join('\n');
+  // Object detection is on by default (as in hearth start); the memory bench also measures it off.
+  const objects = options.objects === false ? ['objects:', '  enabled: false'] : [];
+  return ['discovery:', '  enabled: false', ...objects, 'recording:', `  segmentSeconds: ${options.segmentSeconds}`, 'cameras:', ...cameras, ''].join('\n');
 }
 
 async function countRecording(baseUrl: string): Promise<number> {

@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ffmpegPathSync } from '../src/ffmpeg/locate.ts';
 import { formatMotionTable, runMotionQualityBench, type MotionBenchOptions, type MotionBenchResult } from './motion-quality.ts';
 import { recordingRows, runAllRecordingPlans } from './recording.ts';
-import { memoryRows, runMemoryBench, type MemoryBenchResult } from './memory.ts';
+import { memoryRowsOf, runMemoryBenches, type MemoryBenchResult } from './memory.ts';
 import { runStorageBench } from './storage.ts';
 import { formatMarkdown, formatTable, round, type BenchOptions, type BenchRow, type BenchRunner, type BenchSection } from './report.ts';
 
@@ -58,15 +58,15 @@ await section('motion', async () => {
 
 await section('recording', async () => {
   // Memory runs on the recording bench's default-scene simulator while it is up: its 16 cameras start once.
-  let memory: MemoryBenchResult | null = null;
+  let memory: MemoryBenchResult[] | null = null;
   let memorySeconds = 0;
   const recording = await runAllRecordingPlans(options, async (streams) => {
     const t0 = Date.now();
-    memory = await runMemoryBench(options, streams);
+    memory = await runMemoryBenches(options, streams);
     memorySeconds = round((Date.now() - t0) / 1000, 1);
   });
   const out: BenchSection[] = [{ section: 'recording', rows: recordingRows(recording), details: recording }];
-  if (memory) out.push({ section: 'memory', rows: memoryRows(memory), details: memory, wallSeconds: memorySeconds });
+  if (memory) out.push({ section: 'memory', rows: memoryRowsOf(memory), details: memory, wallSeconds: memorySeconds });
   return out;
 });
 
