@@ -26,6 +26,8 @@ export interface GstMount {
   /** Burn a date + time OSD into the picture, top left, as cameras ship. */
   clock?: boolean;
   pattern?: string;
+  /** A video file to serve instead of the test pattern (decoded and re-encoded at its own pace; played once). */
+  file?: string;
   transport?: 'any' | 'udp' | 'tcp';
 }
 

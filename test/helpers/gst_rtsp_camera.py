@@ -33,10 +33,17 @@ def video_branch(m):
     gop = m.get("gop", 2 * fps)
     bframes = m.get("bframes", 0)
     # A moving ball on a textured background: real motion, cheap to encode.
-    src = (
-        f"videotestsrc is-live=true pattern={m.get('pattern', 'ball')} "
-        f"! video/x-raw,width={width},height={height},framerate={fps}/1,format=I420"
-    )
+    if m.get("file"):
+        # Real footage, decoded and paced at its own rate (the RTSP media runs on the pipeline clock).
+        src = (
+            f"filesrc location={m['file']} ! decodebin ! videoconvert ! videoscale ! videorate "
+            f"! video/x-raw,width={width},height={height},framerate={fps}/1,format=I420"
+        )
+    else:
+        src = (
+            f"videotestsrc is-live=true pattern={m.get('pattern', 'ball')} "
+            f"! video/x-raw,width={width},height={height},framerate={fps}/1,format=I420"
+        )
     if m.get("clock", False):
         # The OSD that nearly every camera ships with on: date and time, top left, ticking.
         src += (
