@@ -20,7 +20,7 @@ import { openInferenceSession } from '../src/objects/onnxSession.ts';
 import { readTfjsGraph } from '../src/objects/tfjsGraph.ts';
 import { convertTfjsToOnnx } from '../src/objects/tfjsToOnnx.ts';
 import { ratioOf, round, type BenchOptions, type BenchRow, type BenchSection } from './report.ts';
-import { percentile, sleep } from './lib/timing.ts';
+import { percentile, pollUntil, sleep } from './lib/timing.ts';
 
 const width = 320;
 const height = 240;
@@ -120,8 +120,7 @@ async function overload(detector: ReturnType<typeof startObjectDetector>, pictur
     }
     await sleep(Math.max(0, started + (tick + 1) * 500 - performance.now()));
   }
-  const deadline = performance.now() + 10_000;
-  while (busy.size > 0 && performance.now() < deadline) await sleep(50);
+  await pollUntil(() => busy.size === 0, 10_000, 50);
   const after = detector.stats();
   const served = after.inferenceCount - servedBefore;
   const dropped = [...after.drops.values()].reduce((a, b) => a + b, 0) - droppedBefore;

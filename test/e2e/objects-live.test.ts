@@ -14,6 +14,7 @@ import type { MotionEventView } from '../../src/wire/cameras.ts';
 import { gstUnavailable, startGstCamera, type GstCamera } from '../helpers/gstCamera.ts';
 import { runHearth, startHearthProcess, type RunningHearthProcess } from '../helpers/hearthProcess.ts';
 import { login } from '../helpers/apiSession.ts';
+import { pollUntil } from '../helpers/poll.ts';
 
 const footage = '/usr/share/doc/opencv-doc/examples/data/vtest.avi';
 const skip = gstUnavailable() ?? (existsSync(footage) ? false : `needs OpenCV's sample footage (${footage}): run scripts/install-deps.sh --test`);
@@ -48,14 +49,13 @@ test('a camera showing people walking: hearth start names them, the event alerts
   // Bounded: one look every 2 s for 240 s. The footage plays 79 s and people walk through all of it,
   // but motion opens its first event only once its background has settled (26–140 s measured here,
   // the camera replaying the file after its end), so the wait is long; the label follows within a second.
-  let found: MotionEventView | undefined;
   const started = Date.now();
-  while (!found && Date.now() - started < 240_000) {
-    await new Promise((r) => setTimeout(r, 2_000));
-    const events = await get<MotionEventView[]>('/api/events?camera=plaza&label=person');
-    found = events.find((e) => e.alert && e.labels.some((l) => l.label === 'person' && l.score >= 0.5));
-  }
-  assert.ok(found, `no alerting event labelled person within 240 s; log tail:\n${hearth.output().slice(-3000)}`);
+  const found = await pollUntil(
+    'an alerting event labelled person',
+    240_000,
+    async () => (await get<MotionEventView[]>('/api/events?camera=plaza&label=person')).find((e) => e.alert && e.labels.some((l) => l.label === 'person' && l.score >= 0.5)),
+    { everyMs: 2_000, context: () => hearth!.output() },
+  );
   console.log(hearth.output().split('\n').filter((l) => /event=(motion\.event|objects\.|motion\.camera)/.test(l)).slice(0, 12).join('\n'));
   console.log(`# objects-live: person at ${found.labels.find((l) => l.label === 'person')!.score} after ${Date.now() - started} ms; labels ${found.labels.map((l) => `${l.label}:${l.score}`).join(' ')}`);
   const person = found.labels.find((l) => l.label === 'person')!;
@@ -63,9 +63,9 @@ test('a camera showing people walking: hearth start names them, the event alerts
   assert.ok(person.box.w > 0 && person.box.h > 0 && person.box.x >= 0 && person.box.x + person.box.w <= 1.0001, JSON.stringify(person.box));
 
   const alerts = await get<MotionEventView[]>('/api/events?camera=plaza&alert=1');
-  assert.ok(alerts.some((e) => e.id === found!.id), 'the event is among the alerts');
+  assert.ok(alerts.some((e) => e.id === found.id), 'the event is among the alerts');
   const unlabelled = await get<MotionEventView[]>('/api/events?camera=plaza&label=none');
-  assert.ok(!unlabelled.some((e) => e.id === found!.id), 'nor among the unlabelled');
+  assert.ok(!unlabelled.some((e) => e.id === found.id), 'nor among the unlabelled');
 
   const thumbnail = await fetch(`${base}/api/events/${found.id}/thumbnail`, { headers: { cookie } });
   assert.equal(thumbnail.status, 200);
